@@ -1,0 +1,75 @@
+// Package api is the contract between the front door (authentication,
+// recording, the wire) and the service handlers behind it. A handler turns a
+// Call into a Result that carries both the response and what the event records.
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/cairn-audit/cairn/internal/event"
+	"github.com/cairn-audit/cairn/internal/identity"
+)
+
+// Call is one authenticated request as a service handler sees it.
+type Call struct {
+	RequestID string
+	Time      time.Time // when the request arrived (UTC)
+	Region    string    // region from the SigV4 credential scope
+	Caller    identity.Principal
+	Method    string
+	Path      string
+	Header    http.Header
+	Query     url.Values
+	Body      []byte
+}
+
+// Result is a handler's answer. The front door records the event it
+// describes, and only once that event is durable calls Commit and sends the
+// response. If the event cannot be recorded it calls Abort instead and the
+// client gets a 5xx: nothing staged by the handler takes effect.
+type Result struct {
+	Status int
+	Header http.Header
+	Body   []byte
+
+	// What the event records.
+	EventName         string // the operation; required
+	ReadOnly          bool
+	DataEvent         bool              // data-plane call: eventCategory Data, managementEvent false
+	RequestParameters any               // marshalled to JSON; nil records null
+	ResponseElements  any               // marshalled to JSON; nil records null
+	Resources         []event.ResourceRef
+	ErrorCode         string
+	ErrorMessage      string
+	APIVersion        string
+
+	Commit func() error // applies staged effects after the event is durable; may be nil
+	Abort  func()       // discards staged effects when the event was not recorded; may be nil
+}
+
+// Service serves one AWS service behind the front door.
+type Service interface {
+	// SigningName is the service name in the SigV4 credential scope (e.g. "iam").
+	SigningName() string
+	// EventSource is the record's eventSource (e.g. "iam.amazonaws.com").
+	EventSource() string
+	// Global services record their events in us-east-1 whatever the signing region.
+	Global() bool
+	// Protocol renders errors the front door raises itself (authentication,
+	// throttling, internal failures) in the service's wire format.
+	Protocol() Protocol
+	// Handle serves an authenticated call.
+	Handle(ctx context.Context, c *Call) *Result
+}
+
+// Protocol is an AWS wire protocol's error rendering and operation naming.
+type Protocol interface {
+	// Operation names the operation a request asks for, before it is
+	// authenticated ("" if it cannot be told).
+	Operation(r *http.Request, body []byte) string
+	// ErrorResult renders err as a complete Result for operation op.
+	ErrorResult(op string, err *Error, requestID string) *Result
+}
