@@ -38,9 +38,9 @@ type Result struct {
 	// What the event records.
 	EventName         string // the operation; required
 	ReadOnly          bool
-	DataEvent         bool              // data-plane call: eventCategory Data, managementEvent false
-	RequestParameters any               // marshalled to JSON; nil records null
-	ResponseElements  any               // marshalled to JSON; nil records null
+	DataEvent         bool // data-plane call: eventCategory Data, managementEvent false
+	RequestParameters any  // marshalled to JSON; nil records null
+	ResponseElements  any  // marshalled to JSON; nil records null
 	Resources         []event.ResourceRef
 	ErrorCode         string
 	ErrorMessage      string
