@@ -1,0 +1,48 @@
+// Command cairn is a self-hosted audit trail service that speaks the AWS
+// CloudTrail API.
+//
+//	cairn serve   run the service
+//	cairn env     print the export lines for a data directory
+//	cairn lookup  print event history from a running server
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `usage: cairn <command> [flags]
+
+commands:
+  serve    run the service (default 127.0.0.1:4590, data in ./cairn-data)
+  env      print the export lines that point AWS clients at a data dir's server
+  lookup   print event history (LookupEvents) as a table, JSON or CSV
+
+Run 'cairn <command> -h' for a command's flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = runServe(os.Args[2:])
+	case "env":
+		err = runEnv(os.Args[2:], os.Stdout)
+	case "lookup":
+		err = runLookup(os.Args[2:], os.Stdout)
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "cairn: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cairn:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/auth"
+	"github.com/cairn-audit/cairn/internal/cloudtrail"
+	"github.com/cairn-audit/cairn/internal/history"
+	"github.com/cairn-audit/cairn/internal/iam"
+	"github.com/cairn-audit/cairn/internal/identity"
+	"github.com/cairn-audit/cairn/internal/journal"
+	"github.com/cairn-audit/cairn/internal/recorder"
+	"github.com/cairn-audit/cairn/internal/server"
+	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/sts"
+)
+
+// journalTrimEvery is how often journal segments every consumer has passed are deleted.
+const journalTrimEvery = time.Minute
+
+type serveFlags struct {
+	listen, data, region string
+	retention            time.Duration
+	lookupRate           float64
+	tlsCert, tlsKey      string
+	logLevel             string
+}
+
+func runServe(args []string) error {
+	var f serveFlags
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.StringVar(&f.listen, "listen", DefaultListen, "address to listen on")
+	fl.StringVar(&f.data, "data", DefaultData, "data directory")
+	fl.StringVar(&f.region, "region", DefaultRegion, "region printed in the export lines")
+	fl.Var(daysDuration{&f.retention}, "retention", "Event history retention, e.g. 90d or 2160h (default 90d)")
+	fl.Float64Var(&f.lookupRate, "lookup-rate-limit", 0, "LookupEvents calls per second per account and region (0 = unlimited; AWS allows 2)")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate: serve HTTPS (with --tls-key)")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key for --tls-cert")
+	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.retention = cloudtrail.DefaultRetention
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, f, logger)
+}
+
+func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
+	d := dataDir(f.data)
+	if err := os.MkdirAll(f.data, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	ids, err := identity.Open(d.identity())
+	if err != nil {
+		return fmt.Errorf("open identity store: %w", err)
+	}
+	creds, created, err := ids.Bootstrap(os.Getenv("CAIRN_ACCOUNT_ID"), os.Getenv("CAIRN_ACCESS_KEY_ID"), os.Getenv("CAIRN_SECRET_ACCESS_KEY"))
+	if err != nil {
+		return fmt.Errorf("bootstrap account: %w", err)
+	}
+	if created {
+		if err := d.writeCredentials(creds, f.region); err != nil {
+			return err
+		}
+		logger.Info("created account", "account", creds.AccountID, "credentials", d.credentials())
+	}
+	tokenKey, err := d.secretKey("lookup-token.key", 32)
+	if err != nil {
+		return err
+	}
+
+	hist, err := store.Open(store.Options{Dir: d.history(), Logger: logger})
+	if err != nil {
+		return fmt.Errorf("open history store: %w", err)
+	}
+	defer hist.Close()
+	cursor, err := hist.Cursor(ctx)
+	if err != nil {
+		return fmt.Errorf("history cursor: %w", err)
+	}
+	jopts := journal.DefaultOptions()
+	jopts.FirstSeq, jopts.Logger = cursor+1, logger
+	jnl, err := journal.Open(d.journal(), jopts)
+	if err != nil {
+		return fmt.Errorf("open journal: %w", err)
+	}
+	defer jnl.Close()
+	historyStore := storeAdapter{hist}
+	indexer, err := history.NewIndexer(ctx, jnl, historyStore, history.IndexerOptions{Logger: logger})
+	if err != nil {
+		return err
+	}
+	ct, err := cloudtrail.New(cloudtrail.Options{
+		Store: historyStore, Index: indexer, TokenKey: tokenKey,
+		Retention: f.retention, LookupRateLimit: f.lookupRate, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	front := server.New(server.Options{
+		Verifier: auth.NewVerifier(ids, auth.DefaultOptions()),
+		Recorder: recorder.New(jnl, nil),
+		Services: []api.Service{ct, iam.New(ids), sts.New()},
+		Logger:   logger,
+	})
+
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	scheme := "http"
+	srv := &http.Server{Handler: front, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	if f.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			return fmt.Errorf("load TLS key pair: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+		scheme = "https"
+	}
+	endpoint := scheme + "://" + ln.Addr().String()
+	if err := writeFileAtomic(d.endpoint(), []byte(endpoint+"\n"), 0o644); err != nil {
+		return err
+	}
+
+	bg, cancelBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := indexer.Run(bg); err != nil {
+			logger.Error("history indexer stopped", "err", err)
+		}
+	})
+	wg.Go(func() { history.RunRetention(bg, historyStore, f.retention, history.DefaultRetentionCheck, time.Now, logger) })
+	wg.Go(func() { trimJournal(bg, jnl, indexer, logger) })
+
+	fmt.Printf("Cairn is listening on %s (account %s, data %s).\nPoint AWS clients at it with:\n\n%s\n",
+		endpoint, creds.AccountID, f.data, exportLines(endpoint, creds.AccessKeyID, creds.SecretAccessKey, f.region))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	cancelBG()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// trimJournal deletes journal segments the history indexer (the only consumer so far) has applied.
+func trimJournal(ctx context.Context, jnl *journal.Journal, ix *history.Indexer, logger *slog.Logger) {
+	t := time.NewTicker(journalTrimEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := jnl.TrimBefore(ix.Applied() + 1); err != nil {
+			logger.Error("journal trim failed", "err", err)
+		}
+	}
+}
+
+// daysDuration is a flag accepting Go durations and whole days ("90d").
+type daysDuration struct{ d *time.Duration }
+
+func (v daysDuration) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v daysDuration) Set(s string) error {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 {
+			return fmt.Errorf("invalid number of days %q", s)
+		}
+		*v.d = time.Duration(days) * 24 * time.Hour
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("invalid duration %q", s)
+	}
+	*v.d = d
+	return nil
+}

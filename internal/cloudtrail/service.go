@@ -1,0 +1,117 @@
+// Package cloudtrail serves the CloudTrail API (AWS JSON 1.1).
+package cloudtrail
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/history"
+)
+
+// TargetPrefix is the X-Amz-Target prefix of the CloudTrail API.
+const TargetPrefix = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"
+
+// APIVersion is the CloudTrail API version records name.
+const APIVersion = "2013-11-01"
+
+// Defaults for Options.
+const (
+	DefaultRetention   = 90 * 24 * time.Hour
+	DefaultSyncTimeout = 2 * time.Second
+)
+
+// Index is the read barrier of the history index.
+type Index interface {
+	// Sync waits until every durable event is visible to lookups.
+	Sync(ctx context.Context, timeout time.Duration) error
+}
+
+// Options configure the service.
+type Options struct {
+	Store           history.Store // event history; required
+	Index           Index         // read barrier; required
+	TokenKey        []byte        // HMAC key for page tokens; required, 32 bytes
+	Retention       time.Duration // Event history window; default DefaultRetention
+	SyncTimeout     time.Duration // how long a lookup waits for the index; default DefaultSyncTimeout
+	LookupRateLimit float64       // LookupEvents per second per account and region; 0 = unlimited
+	Now             func() time.Time
+	Logger          *slog.Logger
+}
+
+// Service is the CloudTrail API.
+type Service struct {
+	opts    Options
+	proto   api.JSON
+	tokens  tokenCodec
+	limiter *rateLimiter
+	now     func() time.Time
+}
+
+// New returns the CloudTrail service.
+func New(opts Options) (*Service, error) {
+	if opts.Store == nil || opts.Index == nil {
+		return nil, errors.New("cloudtrail: Store and Index are required")
+	}
+	if len(opts.TokenKey) < 16 {
+		return nil, errors.New("cloudtrail: TokenKey must be at least 16 bytes")
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = DefaultRetention
+	}
+	if opts.SyncTimeout <= 0 {
+		opts.SyncTimeout = DefaultSyncTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Service{opts: opts, proto: api.JSON{TargetPrefix: TargetPrefix}, tokens: tokenCodec{key: opts.TokenKey}, now: opts.Now}
+	if opts.LookupRateLimit > 0 {
+		s.limiter = newRateLimiter(opts.LookupRateLimit)
+	}
+	return s, nil
+}
+
+func (s *Service) SigningName() string    { return "cloudtrail" }
+func (s *Service) EventSource() string    { return "cloudtrail.amazonaws.com" }
+func (s *Service) Global() bool           { return false }
+func (s *Service) Protocol() api.Protocol { return s.proto }
+
+// Handle serves one CloudTrail call.
+func (s *Service) Handle(ctx context.Context, c *api.Call) *api.Result {
+	op := s.proto.Operation(&http.Request{Header: c.Header}, nil)
+	var res *api.Result
+	var err error
+	switch {
+	case c.Method != http.MethodPost:
+		err = api.Errorf("UnknownOperationException", "The CloudTrail API accepts POST requests only.")
+	case op == "":
+		err = api.Errorf("UnknownOperationException", "X-Amz-Target must name a CloudTrail operation (%s.<Operation>).", TargetPrefix)
+	case op == "LookupEvents":
+		res, err = s.lookupEvents(ctx, c)
+	case knownOperations[op]:
+		err = api.Errorf("UnsupportedOperationException", "Cairn does not support %s yet.", op)
+	default:
+		err = api.Errorf("UnknownOperationException", "%s is not a CloudTrail operation.", op)
+	}
+	if err != nil {
+		res = api.ErrorResult(s.proto, op, err, c.RequestID)
+	}
+	if res.EventName == "" {
+		res.EventName = op
+	}
+	res.ReadOnly = readOnlyOperation(op)
+	res.APIVersion = APIVersion
+	if op == "LookupEvents" {
+		res.RequestParameters = lookupRequestParameters(c.Body)
+	} else if rp := requestParameters(c.Body); rp != nil {
+		res.RequestParameters = rp
+	}
+	return res
+}

@@ -1,0 +1,169 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cairn-audit/cairn/internal/event"
+)
+
+// Source is the durable event stream the indexer follows.
+type Source interface {
+	Durable() uint64
+	WaitDurable(ctx context.Context, after uint64) (uint64, error)
+	Read(from uint64, maxEntries, maxBytes int, fn func(seq uint64, payload []byte) error) (uint64, error)
+}
+
+// Defaults for IndexerOptions.
+const (
+	DefaultBatchEntries = 20000
+	DefaultBatchBytes   = 32 << 20
+	DefaultRetryDelay   = time.Second
+)
+
+// IndexerOptions configure an Indexer.
+type IndexerOptions struct {
+	BatchEntries int           // entries per store transaction; default DefaultBatchEntries
+	BatchBytes   int           // payload bytes per store transaction; default DefaultBatchBytes
+	RetryDelay   time.Duration // wait after a failed batch; default DefaultRetryDelay
+	Logger       *slog.Logger
+}
+
+// Indexer applies the stream's management events to the history store, in
+// order, from the store's own cursor. It is the only writer of the store.
+type Indexer struct {
+	src   Source
+	store Store
+	opts  IndexerOptions
+
+	mu      sync.Mutex
+	applied uint64
+	changed chan struct{} // closed and replaced whenever applied moves
+	lastErr error
+}
+
+// NewIndexer returns an indexer resuming from the store's cursor.
+func NewIndexer(ctx context.Context, src Source, store Store, opts IndexerOptions) (*Indexer, error) {
+	if opts.BatchEntries <= 0 {
+		opts.BatchEntries = DefaultBatchEntries
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = DefaultBatchBytes
+	}
+	if opts.RetryDelay <= 0 {
+		opts.RetryDelay = DefaultRetryDelay
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	cur, err := store.Cursor(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("history cursor: %w", err)
+	}
+	return &Indexer{src: src, store: store, opts: opts, applied: cur, changed: make(chan struct{})}, nil
+}
+
+// Applied is the last stream sequence number reflected in the store.
+func (ix *Indexer) Applied() uint64 {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.applied
+}
+
+// Run follows the stream until ctx ends. A failed batch is retried; nothing is skipped.
+func (ix *Indexer) Run(ctx context.Context) error {
+	for {
+		applied := ix.Applied()
+		if _, err := ix.src.WaitDurable(ctx, applied); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("history: wait for stream: %w", err)
+		}
+		if err := ix.step(ctx, applied); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			ix.setErr(err)
+			ix.opts.Logger.Error("history indexer batch failed; retrying", "after", applied, "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(ix.opts.RetryDelay):
+			}
+		}
+	}
+}
+
+// step applies one batch of entries after `applied`.
+func (ix *Indexer) step(ctx context.Context, applied uint64) error {
+	var batch []event.Entry
+	next, err := ix.src.Read(applied+1, ix.opts.BatchEntries, ix.opts.BatchBytes, func(seq uint64, payload []byte) error {
+		var e event.Entry
+		if err := e.UnmarshalBinary(payload); err != nil {
+			return fmt.Errorf("decode entry %d: %w", seq, err)
+		}
+		if !e.Meta.Management { // Event history holds management events only
+			return nil
+		}
+		e.Seq = seq
+		e.Record = append([]byte(nil), e.Record...) // payload is only valid during the callback
+		batch = append(batch, e)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read stream from %d: %w", applied+1, err)
+	}
+	through := next - 1
+	if through <= applied {
+		return nil
+	}
+	if err := ix.store.Apply(ctx, batch, through); err != nil {
+		return fmt.Errorf("apply %d..%d: %w", applied+1, through, err)
+	}
+	ix.mu.Lock()
+	ix.applied, ix.lastErr = through, nil
+	close(ix.changed)
+	ix.changed = make(chan struct{})
+	ix.mu.Unlock()
+	return nil
+}
+
+func (ix *Indexer) setErr(err error) {
+	ix.mu.Lock()
+	ix.lastErr = err
+	ix.mu.Unlock()
+}
+
+// ErrSyncTimeout reports that the index did not catch up in time.
+var ErrSyncTimeout = errors.New("history: index is behind the event stream")
+
+// Sync waits until every event durable at the time of the call is indexed,
+// so a lookup sees the caller's own earlier calls. It gives up after timeout.
+func (ix *Indexer) Sync(ctx context.Context, timeout time.Duration) error {
+	target := ix.src.Durable()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		ix.mu.Lock()
+		applied, changed, lastErr := ix.applied, ix.changed, ix.lastErr
+		ix.mu.Unlock()
+		if applied >= target {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			if lastErr != nil {
+				return fmt.Errorf("%w: %w", ErrSyncTimeout, lastErr)
+			}
+			return ErrSyncTimeout
+		}
+	}
+}

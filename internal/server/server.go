@@ -1,0 +1,229 @@
+// Package server is Cairn's front door: one HTTP endpoint that routes each
+// request by the service in its SigV4 credential scope, authenticates it,
+// hands it to the service, records the call durably, and only then answers.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/auth"
+	"github.com/cairn-audit/cairn/internal/event"
+	"github.com/cairn-audit/cairn/internal/identity"
+	"github.com/cairn-audit/cairn/internal/recorder"
+)
+
+// DefaultMaxBodyBytes bounds a request body.
+const DefaultMaxBodyBytes = 16 << 20
+
+// Options configure the front door.
+type Options struct {
+	Verifier     *auth.Verifier
+	Recorder     *recorder.Recorder
+	Services     []api.Service
+	MaxBodyBytes int64 // default DefaultMaxBodyBytes
+	Now          func() time.Time
+	Logger       *slog.Logger
+}
+
+// Server is an http.Handler.
+type Server struct {
+	opts     Options
+	services map[string]api.Service
+	names    string
+}
+
+// New returns the front door.
+func New(opts Options) *Server {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{opts: opts, services: make(map[string]api.Service)}
+	var names []string
+	for _, svc := range opts.Services {
+		s.services[svc.SigningName()] = svc
+		names = append(names, svc.SigningName())
+	}
+	sort.Strings(names)
+	s.names = strings.Join(names, ", ")
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := event.NewID()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.reject(w, r, body, requestID, &api.Error{Code: "RequestEntityTooLarge", Message: fmt.Sprintf("Request body exceeds %d bytes.", s.opts.MaxBodyBytes), Status: http.StatusRequestEntityTooLarge})
+			return
+		}
+		s.reject(w, r, body, requestID, &api.Error{Code: "IncompleteBody", Message: "Could not read the request body: " + err.Error(), Status: http.StatusBadRequest})
+		return
+	}
+	scope, signed := auth.ParseScope(r)
+	svc := s.services[scope.Service]
+	if !signed {
+		svc = s.guessService(r)
+	}
+	if svc == nil {
+		if !signed {
+			s.reject(w, r, body, requestID, &api.Error{Code: "MissingAuthenticationTokenException", Message: "Request is missing Authentication Token", Status: http.StatusForbidden})
+			return
+		}
+		s.reject(w, r, body, requestID, &api.Error{Code: "UnknownServiceException", Message: fmt.Sprintf("Cairn does not serve the %q service (it serves: %s).", scope.Service, s.names), Status: http.StatusBadRequest})
+		return
+	}
+	caller, scope, err := s.opts.Verifier.Verify(r, body)
+	if err != nil {
+		s.authFailed(w, r, body, requestID, svc, scope, err)
+		return
+	}
+	call := &api.Call{
+		RequestID: requestID,
+		Time:      s.opts.Now().UTC(),
+		Region:    scope.Region,
+		Caller:    caller,
+		Method:    r.Method,
+		Path:      r.URL.Path,
+		Header:    r.Header,
+		Query:     r.URL.Query(),
+		Body:      body,
+	}
+	res := s.handle(r.Context(), svc, call)
+	s.finish(w, r, svc, caller, scope.Region, requestID, res)
+}
+
+// handle runs the service, turning a panic into an internal failure.
+func (s *Server) handle(ctx context.Context, svc api.Service, c *api.Call) (res *api.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.opts.Logger.Error("service panicked", "service", svc.SigningName(), "requestId", c.RequestID, "panic", p)
+			op := svc.Protocol().Operation(&http.Request{Header: c.Header, URL: nil}, c.Body)
+			res = svc.Protocol().ErrorResult(op, api.AsError(fmt.Errorf("panic: %v", p)), c.RequestID)
+		}
+	}()
+	return svc.Handle(ctx, c)
+}
+
+// finish records the call and answers. Fail-closed: without a durable event the
+// client gets a 5xx and staged effects are discarded.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, svc api.Service, caller identity.Principal, region, requestID string, res *api.Result) {
+	if res.EventName == "" {
+		res.EventName = "UnknownOperation"
+	}
+	_, err := s.opts.Recorder.Record(r.Context(), recorder.Input{
+		Service:   svc,
+		Caller:    caller,
+		Region:    region,
+		SourceIP:  sourceIP(r),
+		UserAgent: r.UserAgent(),
+		RequestID: requestID,
+		TLS:       r.TLS,
+		Host:      r.Host,
+		Result:    res,
+	})
+	if err != nil {
+		if res.Abort != nil {
+			res.Abort()
+		}
+		s.opts.Logger.Error("call not recorded; refusing it", "service", svc.SigningName(), "operation", res.EventName, "requestId", requestID, "err", err)
+		s.write(w, svc.Protocol().ErrorResult(res.EventName, &api.Error{Code: "InternalFailure", Message: "The call could not be recorded durably, so it was not carried out. Retry later.", Status: http.StatusInternalServerError}, requestID))
+		return
+	}
+	if res.Commit != nil {
+		if err := res.Commit(); err != nil {
+			s.opts.Logger.Error("commit after recording failed", "service", svc.SigningName(), "operation", res.EventName, "requestId", requestID, "err", err)
+			s.write(w, svc.Protocol().ErrorResult(res.EventName, &api.Error{Code: "InternalFailure", Message: "The change could not be saved.", Status: http.StatusInternalServerError}, requestID))
+			return
+		}
+	}
+	s.write(w, res)
+}
+
+// authFailed answers an authentication failure; a failure of a known key is
+// recorded against that key's principal, as CloudTrail does.
+func (s *Server) authFailed(w http.ResponseWriter, r *http.Request, body []byte, requestID string, svc api.Service, scope auth.Scope, err error) {
+	var ae *auth.Error
+	if !errors.As(err, &ae) {
+		s.write(w, svc.Protocol().ErrorResult("", api.AsError(err), requestID))
+		return
+	}
+	_, query := svc.Protocol().(api.Query)
+	op := svc.Protocol().Operation(r, body)
+	res := svc.Protocol().ErrorResult(op, &api.Error{Code: ae.Code(query), Message: ae.Message, Status: ae.Status()}, requestID)
+	if ae.Principal == nil {
+		s.opts.Logger.Info("unauthenticated request refused", "service", svc.SigningName(), "operation", op, "code", res.ErrorCode, "source", sourceIP(r))
+		s.write(w, res)
+		return
+	}
+	s.finish(w, r, svc, *ae.Principal, scope.Region, requestID, res)
+}
+
+// reject answers a request that names no service Cairn serves; it is not recorded.
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, body []byte, requestID string, e *api.Error) {
+	var p api.Protocol = api.Query{}
+	if r.Header.Get("X-Amz-Target") != "" || strings.Contains(r.Header.Get("Content-Type"), "json") {
+		p = api.JSON{}
+	}
+	s.write(w, p.ErrorResult(p.Operation(r, body), e, requestID))
+}
+
+// guessService picks the service an unsigned request was meant for, so its
+// error is rendered in that service's protocol.
+func (s *Server) guessService(r *http.Request) api.Service {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		for _, svc := range s.services {
+			if p, ok := svc.Protocol().(api.JSON); ok && strings.HasPrefix(t, p.TargetPrefix+".") {
+				return svc
+			}
+		}
+	}
+	host := r.Host
+	for name, svc := range s.services {
+		if strings.HasPrefix(host, name+".") {
+			return svc
+		}
+	}
+	return nil
+}
+
+func (s *Server) write(w http.ResponseWriter, res *api.Result) {
+	h := w.Header()
+	for k, vs := range res.Header {
+		h[k] = vs
+	}
+	if res.Body != nil {
+		h.Set("Content-Length", fmt.Sprint(len(res.Body)))
+	}
+	status := res.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(res.Body)
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
