@@ -122,7 +122,7 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		return err
 	}
 	front := server.New(server.Options{
-		Verifier: auth.NewVerifier(ids, auth.DefaultOptions()),
+		Verifier: auth.NewVerifier(auth.FromIdentity(ids), auth.DefaultOptions()),
 		Recorder: recorder.New(jnl, nil),
 		Services: []api.Service{ct, iam.New(ids), sts.New()},
 		Logger:   logger,

@@ -15,19 +15,29 @@ type JSON struct {
 }
 
 // Operation returns the operation named by X-Amz-Target, "" if the target is
-// missing or names another service.
+// missing or names another service. Both target forms clients send are
+// accepted: botocore's full prefix ("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.Op")
+// and the Smithy SDKs' service-shape form ("CloudTrail_20131101.Op").
 func (p JSON) Operation(r *http.Request, _ []byte) string {
 	t := r.Header.Get("X-Amz-Target")
-	prefix, op, ok := strings.Cut(t, ".")
-	for ok && strings.Contains(op, ".") { // prefix itself contains dots
-		var rest string
-		rest, op, _ = strings.Cut(op, ".")
-		prefix += "." + rest
+	if t == "" && r.URL != nil { // presigners hoist X-Amz-* headers into the query
+		t = r.URL.Query().Get("X-Amz-Target")
 	}
-	if !ok || prefix != p.TargetPrefix {
+	i := strings.LastIndexByte(t, '.')
+	if i < 0 || !p.OwnsTarget(t[:i]) {
 		return ""
 	}
-	return op
+	return t[i+1:]
+}
+
+// OwnsTarget reports whether prefix (an X-Amz-Target without its operation)
+// names this protocol's service.
+func (p JSON) OwnsTarget(prefix string) bool {
+	if p.TargetPrefix == "" {
+		return false
+	}
+	short := p.TargetPrefix[strings.LastIndexByte(p.TargetPrefix, '.')+1:]
+	return prefix == p.TargetPrefix || prefix == short
 }
 
 // ErrorResult renders err as {"__type": code, "message": msg}.

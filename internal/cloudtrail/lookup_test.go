@@ -72,7 +72,9 @@ func lookup(t testing.TB, s *Service, c *api.Call) (lookupEventsOutput, *api.Res
 
 func TestLookupEventsErrors(t *testing.T) {
 	s := newTestService(t, fill(t, 10), 0)
-	attr := func(k, v string) []map[string]string { return []map[string]string{{"AttributeKey": k, "AttributeValue": v}} }
+	attr := func(k, v string) []map[string]string {
+		return []map[string]string{{"AttributeKey": k, "AttributeValue": v}}
+	}
 	long := make([]byte, 1001)
 	for i := range long {
 		long[i] = '_'
@@ -103,7 +105,9 @@ func TestLookupEventsErrors(t *testing.T) {
 			if res.ErrorCode != tc.code || res.Status != 400 {
 				t.Fatalf("got %d %s (%s), want 400 %s", res.Status, res.ErrorCode, res.ErrorMessage, tc.code)
 			}
-			var body struct{ Type string `json:"__type"` }
+			var body struct {
+				Type string `json:"__type"`
+			}
 			if err := json.Unmarshal(res.Body, &body); err != nil || body.Type != tc.code {
 				t.Fatalf("error body %s", res.Body)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
@@ -85,7 +86,7 @@ func (s *Service) Protocol() api.Protocol { return s.proto }
 
 // Handle serves one CloudTrail call.
 func (s *Service) Handle(ctx context.Context, c *api.Call) *api.Result {
-	op := s.proto.Operation(&http.Request{Header: c.Header}, nil)
+	op := s.proto.Operation(&http.Request{Header: c.Header, URL: &url.URL{RawQuery: c.Query.Encode()}}, nil)
 	var res *api.Result
 	var err error
 	switch {

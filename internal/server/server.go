@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -84,7 +85,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if svc == nil {
 		if !signed {
-			s.reject(w, r, body, requestID, &api.Error{Code: "MissingAuthenticationTokenException", Message: "Request is missing Authentication Token", Status: http.StatusForbidden})
+			missing := &auth.Error{Kind: auth.KindMissing, Message: "Request is missing Authentication Token"}
+			_, query := s.protocolFor(r).(api.Query)
+			s.reject(w, r, body, requestID, missing.APIError(query))
 			return
 		}
 		s.reject(w, r, body, requestID, &api.Error{Code: "UnknownServiceException", Message: fmt.Sprintf("Cairn does not serve the %q service (it serves: %s).", scope.Service, s.names), Status: http.StatusBadRequest})
@@ -115,7 +118,7 @@ func (s *Server) handle(ctx context.Context, svc api.Service, c *api.Call) (res 
 	defer func() {
 		if p := recover(); p != nil {
 			s.opts.Logger.Error("service panicked", "service", svc.SigningName(), "requestId", c.RequestID, "panic", p)
-			op := svc.Protocol().Operation(&http.Request{Header: c.Header, URL: nil}, c.Body)
+			op := svc.Protocol().Operation(&http.Request{Header: c.Header, URL: &url.URL{RawQuery: c.Query.Encode()}}, c.Body)
 			res = svc.Protocol().ErrorResult(op, api.AsError(fmt.Errorf("panic: %v", p)), c.RequestID)
 		}
 	}()
@@ -167,7 +170,7 @@ func (s *Server) authFailed(w http.ResponseWriter, r *http.Request, body []byte,
 	}
 	_, query := svc.Protocol().(api.Query)
 	op := svc.Protocol().Operation(r, body)
-	res := svc.Protocol().ErrorResult(op, &api.Error{Code: ae.Code(query), Message: ae.Message, Status: ae.Status()}, requestID)
+	res := svc.Protocol().ErrorResult(op, ae.APIError(query), requestID)
 	if ae.Principal == nil {
 		s.opts.Logger.Info("unauthenticated request refused", "service", svc.SigningName(), "operation", op, "code", res.ErrorCode, "source", sourceIP(r))
 		s.write(w, res)
@@ -178,11 +181,16 @@ func (s *Server) authFailed(w http.ResponseWriter, r *http.Request, body []byte,
 
 // reject answers a request that names no service Cairn serves; it is not recorded.
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, body []byte, requestID string, e *api.Error) {
-	var p api.Protocol = api.Query{}
-	if r.Header.Get("X-Amz-Target") != "" || strings.Contains(r.Header.Get("Content-Type"), "json") {
-		p = api.JSON{}
-	}
+	p := s.protocolFor(r)
 	s.write(w, p.ErrorResult(p.Operation(r, body), e, requestID))
+}
+
+// protocolFor guesses the wire protocol of a request no service claims.
+func (s *Server) protocolFor(r *http.Request) api.Protocol {
+	if r.Header.Get("X-Amz-Target") != "" || strings.Contains(r.Header.Get("Content-Type"), "json") {
+		return api.JSON{}
+	}
+	return api.Query{}
 }
 
 // guessService picks the service an unsigned request was meant for, so its
@@ -190,7 +198,7 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request, body []byte, req
 func (s *Server) guessService(r *http.Request) api.Service {
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		for _, svc := range s.services {
-			if p, ok := svc.Protocol().(api.JSON); ok && strings.HasPrefix(t, p.TargetPrefix+".") {
+			if p, ok := svc.Protocol().(api.JSON); ok && strings.Contains(t, ".") && p.OwnsTarget(t[:strings.LastIndexByte(t, '.')]) {
 				return svc
 			}
 		}

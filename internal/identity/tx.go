@@ -1,0 +1,261 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Tx is a staged change to the store. Only one Tx is open at a time; it sees
+// the current version plus its own changes, and nothing it does is visible to
+// readers or on disk until Commit. Exactly one of Commit or Abort must be
+// called (Abort after Commit is a no-op, so `defer tx.Abort()` is safe).
+type Tx struct {
+	s    *Store
+	st   *state // private clone, nil until the first change
+	mu   sync.Mutex
+	done bool
+}
+
+// Begin opens a transaction, waiting for the open one (if any) to end.
+func (s *Store) Begin(ctx context.Context) (*Tx, error) {
+	select {
+	case <-s.closed:
+		return nil, ErrClosed
+	default:
+	}
+	select {
+	case s.writer <- struct{}{}:
+	case <-s.closed:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, fmt.Errorf("begin identity transaction: %w", ctx.Err())
+	}
+	select {
+	case <-s.closed: // Close won the race after we took the slot: hand it back
+		<-s.writer
+		return nil, ErrClosed
+	default:
+	}
+	return &Tx{s: s}, nil
+}
+
+// Commit persists the staged changes atomically and publishes them. On error
+// nothing changed, on disk or in memory. A Tx without changes commits
+// without I/O.
+func (tx *Tx) Commit() error {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done {
+		return ErrTxDone
+	}
+	tx.done = true
+	defer func() { <-tx.s.writer }()
+	if tx.st == nil {
+		return nil
+	}
+	data, err := encodeState(tx.st)
+	if err != nil {
+		return err
+	}
+	if err := tx.s.write(tx.s.dir, stateFile, data); err != nil {
+		return fmt.Errorf("commit identity change: %w", err)
+	}
+	tx.s.cur.Store(tx.st)
+	tx.st = nil
+	return nil
+}
+
+// Abort discards the staged changes.
+func (tx *Tx) Abort() {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done {
+		return
+	}
+	tx.done = true
+	tx.st = nil
+	<-tx.s.writer
+}
+
+func (tx *Tx) view() *state {
+	if tx.st != nil {
+		return tx.st
+	}
+	return tx.s.cur.Load()
+}
+
+func (tx *Tx) mutable() *state {
+	if tx.st == nil {
+		tx.st = tx.s.cur.Load().clone()
+	}
+	return tx.st
+}
+
+func (tx *Tx) now() time.Time { return time.Now().UTC().Truncate(time.Second) }
+
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+// begin checks the transaction is open and the account exists.
+func (tx *Tx) begin(accountID string) (*state, error) {
+	if tx.done {
+		return nil, ErrTxDone
+	}
+	st := tx.view()
+	if _, ok := st.accounts[accountID]; !ok {
+		return nil, fmt.Errorf("%w: %s", ErrNoSuchAccount, accountID)
+	}
+	return st, nil
+}
+
+// User returns a user as the transaction sees it.
+func (tx *Tx) User(accountID, name string) (User, bool) {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	u, ok := tx.view().users[keyOf(accountID, name)]
+	return u, ok
+}
+
+// CreateUser stages a new IAM user. path "" means "/". Names are not
+// validated here beyond uniqueness: that is the API's job.
+func (tx *Tx) CreateUser(accountID, name, path string, tags []Tag, now time.Time) (User, error) {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	st, err := tx.begin(accountID)
+	if err != nil {
+		return User{}, err
+	}
+	if name == "" {
+		return User{}, fmt.Errorf("%w: empty user name", ErrInvalidInput)
+	}
+	if existing, ok := st.users[keyOf(accountID, name)]; ok {
+		return User{}, fmt.Errorf("%w: %s", ErrUserExists, existing.Name)
+	}
+	n := 0
+	for k := range st.users {
+		if k.account == accountID {
+			n++
+		}
+	}
+	if n >= tx.s.opts.MaxUsersPerAccount {
+		return User{}, &LimitError{Quota: "UsersPerAccount", Limit: tx.s.opts.MaxUsersPerAccount}
+	}
+	if path == "" {
+		path = DefaultPath
+	}
+	u := User{AccountID: accountID, UserID: NewUserID(), Name: name, Path: path, Created: stamp(now)}
+	if len(tags) > 0 {
+		u.Tags = append([]Tag(nil), tags...)
+	}
+	tx.mutable().users[keyOf(accountID, name)] = u
+	return u, nil
+}
+
+// DeleteUser stages the deletion of a user without access keys.
+func (tx *Tx) DeleteUser(accountID, name string) (User, error) {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	st, err := tx.begin(accountID)
+	if err != nil {
+		return User{}, err
+	}
+	u, ok := st.users[keyOf(accountID, name)]
+	if !ok {
+		return User{}, fmt.Errorf("%w: %s", ErrNoSuchUser, name)
+	}
+	if len(st.userKeys(accountID, u.Name)) > 0 {
+		return u, fmt.Errorf("%w: %s", ErrDeleteConflict, u.Name)
+	}
+	delete(tx.mutable().users, keyOf(accountID, name))
+	return u, nil
+}
+
+// owner resolves the user name keys are addressed by: "" is the root user,
+// any other name must exist and is returned as created.
+func owner(st *state, accountID, userName string) (string, error) {
+	if userName == "" {
+		return "", nil
+	}
+	u, ok := st.users[keyOf(accountID, userName)]
+	if !ok {
+		return "", fmt.Errorf("%w: %s", ErrNoSuchUser, userName)
+	}
+	return u.Name, nil
+}
+
+// CreateAccessKey stages a new active access key for the user, or for the
+// account's root user if userName is "". It returns the key and its secret.
+func (tx *Tx) CreateAccessKey(accountID, userName string, now time.Time) (AccessKey, string, error) {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	st, err := tx.begin(accountID)
+	if err != nil {
+		return AccessKey{}, "", err
+	}
+	userName, err = owner(st, accountID, userName)
+	if err != nil {
+		return AccessKey{}, "", err
+	}
+	if len(st.userKeys(accountID, userName)) >= tx.s.opts.MaxAccessKeysPerUser {
+		return AccessKey{}, "", &LimitError{Quota: "AccessKeysPerUser", Limit: tx.s.opts.MaxAccessKeysPerUser}
+	}
+	id := NewAccessKeyID()
+	for _, taken := st.keys[id]; taken; _, taken = st.keys[id] {
+		id = NewAccessKeyID()
+	}
+	secret := NewSecret()
+	k := AccessKey{AccountID: accountID, ID: id, UserName: userName, Status: StatusActive, Created: stamp(now)}
+	tx.mutable().keys[id] = keyRec{AccessKey: k, secret: secret, sealed: tx.s.sealer.seal(accountID, id, secret)}
+	return k, secret, nil
+}
+
+// key finds an access key of (accountID, userName); a key of anyone else is
+// reported as missing.
+func (tx *Tx) key(accountID, userName, keyID string) (*state, keyRec, error) {
+	st, err := tx.begin(accountID)
+	if err != nil {
+		return nil, keyRec{}, err
+	}
+	userName, err = owner(st, accountID, userName)
+	if err != nil {
+		return nil, keyRec{}, err
+	}
+	k, ok := st.keys[keyID]
+	if !ok || k.AccountID != accountID || k.UserName != userName {
+		return nil, keyRec{}, fmt.Errorf("%w: %s", ErrNoSuchKey, keyID)
+	}
+	return st, k, nil
+}
+
+// UpdateAccessKey stages a status change (StatusActive or StatusInactive) of
+// a key of the user (root if userName is "").
+func (tx *Tx) UpdateAccessKey(accountID, userName, keyID, status string) (AccessKey, error) {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if status != StatusActive && status != StatusInactive {
+		return AccessKey{}, fmt.Errorf("%w: %q", ErrInvalidStatus, status)
+	}
+	_, k, err := tx.key(accountID, userName, keyID)
+	if err != nil {
+		return AccessKey{}, err
+	}
+	if k.Status == status {
+		return k.AccessKey, nil
+	}
+	k.Status = status
+	tx.mutable().keys[keyID] = k
+	return k.AccessKey, nil
+}
+
+// DeleteAccessKey stages the deletion of a key of the user (root if userName is "").
+func (tx *Tx) DeleteAccessKey(accountID, userName, keyID string) (AccessKey, error) {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	_, k, err := tx.key(accountID, userName, keyID)
+	if err != nil {
+		return AccessKey{}, err
+	}
+	delete(tx.mutable().keys, keyID)
+	return k.AccessKey, nil
+}
