@@ -1,0 +1,133 @@
+package history_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cairn-audit/cairn/internal/event"
+	"github.com/cairn-audit/cairn/internal/history"
+	"github.com/cairn-audit/cairn/internal/journal"
+)
+
+// flakyStore fails its first `failures` Apply calls.
+type flakyStore struct {
+	*history.Memory
+	failures atomic.Int32
+}
+
+func (f *flakyStore) Apply(ctx context.Context, e []event.Entry, through uint64) error {
+	if f.failures.Add(-1) >= 0 {
+		return errors.New("store unavailable")
+	}
+	return f.Memory.Apply(ctx, e, through)
+}
+
+func appendEntries(t *testing.T, j *journal.Journal, n int, data func(i int) bool) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		e := event.Entry{Meta: event.Meta{Time: time.Now().UTC().Truncate(time.Second), Account: "111111111111", Region: "us-east-1",
+			EventID: event.NewID(), EventName: "GetUser", Management: !data(i)}, Record: []byte(`{}`)}
+		b, _ := e.MarshalBinary()
+		if _, err := j.Append(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func count(t *testing.T, s history.Store) int {
+	t.Helper()
+	got, err := s.Lookup(context.Background(), history.Query{Account: "111111111111", Region: "us-east-1", Start: time.Now().Add(-time.Hour), End: time.Now().Add(time.Hour), Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(got)
+}
+
+func runIndexer(t *testing.T, j *journal.Journal, s history.Store) (*history.Indexer, func()) {
+	t.Helper()
+	ix, err := history.NewIndexer(context.Background(), j, s, history.IndexerOptions{RetryDelay: 10 * time.Millisecond, BatchEntries: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := ix.Run(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return ix, func() { cancel(); wg.Wait() }
+}
+
+func TestIndexerAppliesManagementEventsAndResumes(t *testing.T) {
+	dir := t.TempDir()
+	j, err := journal.Open(dir, journal.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	store := history.NewMemory()
+	appendEntries(t, j, 30, func(i int) bool { return i%3 == 0 }) // 10 data events
+	ix, stop := runIndexer(t, j, store)
+	if err := ix.Sync(context.Background(), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, store); n != 20 {
+		t.Fatalf("%d events indexed, want the 20 management events", n)
+	}
+	if ix.Applied() != 30 {
+		t.Fatalf("applied %d, want 30 (the cursor passes skipped data events)", ix.Applied())
+	}
+	stop()
+
+	// A new indexer resumes from the store's cursor: nothing twice.
+	appendEntries(t, j, 5, func(int) bool { return false })
+	ix2, stop2 := runIndexer(t, j, store)
+	defer stop2()
+	if err := ix2.Sync(context.Background(), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, store); n != 25 {
+		t.Fatalf("%d events after resume, want 25", n)
+	}
+}
+
+func TestIndexerRetriesFailedBatches(t *testing.T) {
+	j, err := journal.Open(t.TempDir(), journal.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	store := &flakyStore{Memory: history.NewMemory()}
+	store.failures.Store(3)
+	appendEntries(t, j, 12, func(int) bool { return false })
+	ix, stop := runIndexer(t, j, store)
+	defer stop()
+	if err := ix.Sync(context.Background(), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, store.Memory); n != 12 {
+		t.Fatalf("%d events after retries, want 12", n)
+	}
+}
+
+func TestSyncTimesOutWhenIndexIsStuck(t *testing.T) {
+	j, err := journal.Open(t.TempDir(), journal.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	store := &flakyStore{Memory: history.NewMemory()}
+	store.failures.Store(1 << 30)
+	appendEntries(t, j, 1, func(int) bool { return false })
+	ix, stop := runIndexer(t, j, store)
+	defer stop()
+	err = ix.Sync(context.Background(), 100*time.Millisecond)
+	if !errors.Is(err, history.ErrSyncTimeout) {
+		t.Fatalf("Sync on a stuck index: %v", err)
+	}
+}
