@@ -39,6 +39,7 @@ type serveFlags struct {
 	lookupRate           float64
 	tlsCert, tlsKey      string
 	logLevel             string
+	debugListen          string
 }
 
 func runServe(args []string) error {
@@ -52,6 +53,7 @@ func runServe(args []string) error {
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate: serve HTTPS (with --tls-key)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key for --tls-cert")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go pprof profiles on this address (e.g. 127.0.0.1:6060); off by default")
 	f.retention = cloudtrail.DefaultRetention
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -146,6 +148,16 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	endpoint := scheme + "://" + ln.Addr().String()
 	if err := writeFileAtomic(d.endpoint(), []byte(endpoint+"\n"), 0o644); err != nil {
 		return err
+	}
+
+	if f.debugListen != "" {
+		dbg := &http.Server{Addr: f.debugListen, Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := dbg.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("debug listener failed", "err", err)
+			}
+		}()
+		defer dbg.Close()
 	}
 
 	bg, cancelBG := context.WithCancel(context.Background())

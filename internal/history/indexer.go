@@ -23,6 +23,9 @@ const (
 	DefaultBatchEntries = 20000
 	DefaultBatchBytes   = 32 << 20
 	DefaultRetryDelay   = time.Second
+	// DefaultMinApplyInterval spaces store transactions under load so each
+	// carries many events; an idle indexer, or one a lookup waits on, applies at once.
+	DefaultMinApplyInterval = 250 * time.Millisecond
 )
 
 // IndexerOptions configure an Indexer.
@@ -30,24 +33,28 @@ type IndexerOptions struct {
 	BatchEntries int           // entries per store transaction; default DefaultBatchEntries
 	BatchBytes   int           // payload bytes per store transaction; default DefaultBatchBytes
 	RetryDelay   time.Duration // wait after a failed batch; default DefaultRetryDelay
-	Logger       *slog.Logger
+	// MinApplyInterval is the least time between store transactions unless a
+	// Sync is waiting; default DefaultMinApplyInterval, negative for none.
+	MinApplyInterval time.Duration
+	Logger           *slog.Logger
 }
 
 // Indexer applies the stream's management events to the history store, in
 // order, from the store's own cursor. It is the only writer of the store.
 type Indexer struct {
 	src   Source
-	store Store
+	store Sink
 	opts  IndexerOptions
 
 	mu      sync.Mutex
 	applied uint64
 	changed chan struct{} // closed and replaced whenever applied moves
 	lastErr error
+	urgent  chan struct{} // a Sync is waiting: apply without lingering
 }
 
 // NewIndexer returns an indexer resuming from the store's cursor.
-func NewIndexer(ctx context.Context, src Source, store Store, opts IndexerOptions) (*Indexer, error) {
+func NewIndexer(ctx context.Context, src Source, store Sink, opts IndexerOptions) (*Indexer, error) {
 	if opts.BatchEntries <= 0 {
 		opts.BatchEntries = DefaultBatchEntries
 	}
@@ -57,6 +64,9 @@ func NewIndexer(ctx context.Context, src Source, store Store, opts IndexerOption
 	if opts.RetryDelay <= 0 {
 		opts.RetryDelay = DefaultRetryDelay
 	}
+	if opts.MinApplyInterval == 0 {
+		opts.MinApplyInterval = DefaultMinApplyInterval
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -64,7 +74,7 @@ func NewIndexer(ctx context.Context, src Source, store Store, opts IndexerOption
 	if err != nil {
 		return nil, fmt.Errorf("history cursor: %w", err)
 	}
-	return &Indexer{src: src, store: store, opts: opts, applied: cur, changed: make(chan struct{})}, nil
+	return &Indexer{src: src, store: store, opts: opts, applied: cur, changed: make(chan struct{}), urgent: make(chan struct{}, 1)}, nil
 }
 
 // Applied is the last stream sequence number reflected in the store.
@@ -76,6 +86,7 @@ func (ix *Indexer) Applied() uint64 {
 
 // Run follows the stream until ctx ends. A failed batch is retried; nothing is skipped.
 func (ix *Indexer) Run(ctx context.Context) error {
+	var last time.Time
 	for {
 		applied := ix.Applied()
 		if _, err := ix.src.WaitDurable(ctx, applied); err != nil {
@@ -84,6 +95,15 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("history: wait for stream: %w", err)
 		}
+		if linger := ix.opts.MinApplyInterval - time.Since(last); linger > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-ix.urgent:
+			case <-time.After(linger):
+			}
+		}
+		last = time.Now()
 		if err := ix.step(ctx, applied); err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -146,6 +166,13 @@ var ErrSyncTimeout = errors.New("history: index is behind the event stream")
 // so a lookup sees the caller's own earlier calls. It gives up after timeout.
 func (ix *Indexer) Sync(ctx context.Context, timeout time.Duration) error {
 	target := ix.src.Durable()
+	if ix.Applied() >= target {
+		return nil
+	}
+	select { // wake a lingering indexer
+	case ix.urgent <- struct{}{}:
+	default:
+	}
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {

@@ -45,10 +45,15 @@ type Query struct {
 	Limit           int
 }
 
-// Store holds indexed history. Apply is atomic: rows and cursor move together.
-type Store interface {
+// Sink is what the indexer writes to. Apply is atomic: rows and cursor move together.
+type Sink interface {
 	Cursor(ctx context.Context) (uint64, error)
 	Apply(ctx context.Context, entries []event.Entry, through uint64) error
+}
+
+// Store holds indexed history.
+type Store interface {
+	Sink
 	Lookup(ctx context.Context, q Query) ([]event.Entry, error)
 	Expire(ctx context.Context, before time.Time) (int, error)
 }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every Cairn benchmark whose figures docs/BENCHMARKS.md records.
+# BENCH_DIR (default /tmp/cairn-bench) holds the data; the 10M-event history
+# is generated once (~6 min) and reused. Needs wrk (apt-get install wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B="${BENCH_DIR:-/tmp/cairn-bench}"
+EVENTS="${BENCH_EVENTS:-10000000}"
+mkdir -p "$B" bin
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+go build -o bin/cairn ./cmd/cairn
+for b in apiload recordpath historygen lookupbench; do go build -o "bin/$b" "./bench/$b"; done
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+serve() { # serve DATA PORT [flags...]: start cairn and wait for it
+  local data=$1 port=$2; shift 2
+  CAIRN_ACCOUNT_ID=123456789012 ./bin/cairn serve --listen "127.0.0.1:$port" --data "$data" --log-level warn "$@" >"$data.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 300); do grep -q "export AWS_ENDPOINT_URL" "$data.log" 2>/dev/null && return; sleep 0.2; done
+  echo "cairn did not start: $(cat "$data.log")" >&2; exit 1
+}
+rss() { grep -E 'VmHWM|VmRSS' "/proc/$1/status" | tr -s ' \n' ' '; echo; }
+
+echo "== 1. recorder and store path (no HTTP): durable events/s"
+rm -rf "$B/recordpath"
+./bin/recordpath -dir "$B/recordpath" -workers 64 -duration 15s
+
+echo "== 2. recorded calls through the HTTP API (sts GetCallerIdentity, every call recorded durably)"
+rm -rf "$B/ingest" "$B/ingest.log"
+serve "$B/ingest" 4611
+./bin/apiload -data "$B/ingest" -op sts -wrk-script "$B/sts.lua"
+for c in 64 256; do echo "wrk -c$c"; wrk -t2 -c$c -d15s -s "$B/sts.lua" http://127.0.0.1:4611 | grep -E 'Requests/sec|Latency|Non-2xx'; done
+echo "Go SDK-style client (apiload), 64 callers:"; ./bin/apiload -data "$B/ingest" -op sts -workers 64 -duration 15s
+echo -n "server RSS: "; rss "${pids[-1]}"
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+
+echo "== 3. Event history with $EVENTS events over 90 days"
+if [ ! -f "$B/h10m/history-bench.json" ]; then
+  rm -rf "$B/h10m"; ./bin/historygen -dir "$B/h10m" -events "$EVENTS" -days 90
+fi
+echo "-- 3a. store level (bench/lookupbench), with the naive single-table baseline side by side"
+./bin/lookupbench -dir "$B/h10m" ${LOOKUPBENCH_FLAGS:-}
+echo "-- 3b. LookupEvents through the HTTP API (real server; --retention covers the generated dates)"
+serve "$B/h10m" 4612 --retention 3650d
+python3 - "$B/h10m/history-bench.json" >"$B/classes.txt" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for c in s.get("classes", []):
+    print(c["name"].replace(" ", "_"), c.get("attr", ""), ",".join(c.get("values", [])[:64]))
+PY
+while read -r name attr values; do
+  if [ -n "$attr" ]; then ./bin/apiload -data "$B/h10m" -op lookup -attr "$attr" -values "$values" -workers 1 -requests 200 | sed "s/^/$name: /"
+  fi
+done <"$B/classes.txt"
+for w in "1h:" "24h:" ":"; do ./bin/apiload -data "$B/h10m" -op lookup -start "${w%%:*}" -workers 1 -requests 200 | sed "s/^/time window ${w%%:*}: /"; done
+echo "concurrent (8 callers, mixed attributes):"
+./bin/apiload -data "$B/h10m" -op lookup -attr EventName -values "$(awk '$2=="EventName"{print $3}' "$B/classes.txt" | paste -sd,)" -workers 8 -duration 15s
+echo -n "server RSS at $EVENTS events: "; rss "${pids[-1]}"
