@@ -111,13 +111,12 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		return fmt.Errorf("open journal: %w", err)
 	}
 	defer jnl.Close()
-	historyStore := storeAdapter{hist}
-	indexer, err := history.NewIndexer(ctx, jnl, historyStore, history.IndexerOptions{Logger: logger})
+	indexer, err := history.NewIndexer(ctx, jnl, hist, history.IndexerOptions{Logger: logger})
 	if err != nil {
 		return err
 	}
 	ct, err := cloudtrail.New(cloudtrail.Options{
-		Store: historyStore, Index: indexer, TokenKey: tokenKey,
+		Store: hist, Index: indexer, TokenKey: tokenKey,
 		Retention: f.retention, LookupRateLimit: f.lookupRate, Logger: logger,
 	})
 	if err != nil {
@@ -167,7 +166,7 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 			logger.Error("history indexer stopped", "err", err)
 		}
 	})
-	wg.Go(func() { history.RunRetention(bg, historyStore, f.retention, history.DefaultRetentionCheck, time.Now, logger) })
+	wg.Go(func() { history.RunRetention(bg, hist, f.retention, history.DefaultRetentionCheck, time.Now, logger) })
 	wg.Go(func() { trimJournal(bg, jnl, indexer, logger) })
 
 	fmt.Printf("Cairn is listening on %s (account %s, data %s).\nPoint AWS clients at it with:\n\n%s\n",

@@ -32,12 +32,19 @@ func (m *Memory) Cursor(context.Context) (uint64, error) {
 func (m *Memory) Apply(_ context.Context, entries []event.Entry, through uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if through < m.cursor {
+		return fmt.Errorf("apply through %d: behind cursor %d", through, m.cursor)
+	}
 	for _, e := range entries {
-		if e.Seq > through || e.Seq <= m.cursor {
-			return fmt.Errorf("apply: entry %d outside (%d, %d]", e.Seq, m.cursor, through)
+		if e.Seq > through {
+			return fmt.Errorf("apply through %d: entry %d is beyond it", through, e.Seq)
 		}
 	}
-	m.entries = append(m.entries, entries...)
+	for _, e := range entries {
+		if e.Seq > m.cursor { // at or below the cursor: a re-delivery, already applied
+			m.entries = append(m.entries, e)
+		}
+	}
 	sort.SliceStable(m.entries, func(i, j int) bool { return Less(m.entries[j], m.entries[i]) })
 	m.cursor = through
 	return nil
@@ -70,7 +77,7 @@ func (m *Memory) Lookup(_ context.Context, q Query) ([]event.Entry, error) {
 // Matches reports whether e satisfies q (the reference semantics of a lookup).
 func Matches(q Query, e event.Entry) bool {
 	m := &e.Meta
-	if m.Account != q.Account || m.Region != q.Region || m.Time.Before(q.Start) || m.Time.After(q.End) {
+	if m.Account != q.Account || m.Region != q.Region || m.Time.Before(q.Start) || !q.End.IsZero() && m.Time.After(q.End) {
 		return false
 	}
 	if q.After != nil && !Less(e, event.Entry{Seq: q.After.Seq, Meta: event.Meta{Time: q.After.Time}}) {

@@ -37,15 +37,27 @@ type Cursor struct {
 // Query selects events of one account and region, newest first
 // (event time descending, then sequence descending).
 type Query struct {
+	// Account and Region scope the lookup: events are visible only to their
+	// account, in their region. Both are required.
 	Account, Region string
-	Attr            AttrKey
-	Value           string
-	Start, End      time.Time // inclusive
-	After           *Cursor   // only events strictly after this position
-	Limit           int
+	// Attr and Value are the optional lookup attribute. Matches are exact and
+	// case-sensitive; ReadOnly values are "true" or "false"; ResourceName
+	// matches a resource's name or its ARN.
+	Attr  AttrKey
+	Value string
+	// Start and End are inclusive bounds on event time; a zero value leaves
+	// that side unbounded.
+	Start, End time.Time
+	// After, if set, keeps only events strictly after this position in the
+	// result order (the last event of the previous page).
+	After *Cursor
+	// Limit is the page size.
+	Limit int
 }
 
-// Sink is what the indexer writes to. Apply is atomic: rows and cursor move together.
+// Sink is what the indexer writes to. Apply is atomic: rows and cursor move
+// together. Entries at or below the cursor are re-deliveries and are skipped,
+// so applying a batch twice never duplicates an event.
 type Sink interface {
 	Cursor(ctx context.Context) (uint64, error)
 	Apply(ctx context.Context, entries []event.Entry, through uint64) error
