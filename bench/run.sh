@@ -46,14 +46,22 @@ serve "$B/h10m" 4612 --retention 3650d
 python3 - "$B/h10m/history-bench.json" >"$B/classes.txt" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-for c in s.get("classes", []):
-    print(c["name"].replace(" ", "_"), c.get("attr", ""), ",".join(c.get("values", [])[:64]))
+for kind in ("common", "rare"):
+    for attr, vals in s.get(kind, {}).items():
+        print(f"{attr}_{kind}", attr, ",".join(v["value"] for v in vals[:64]))
+print("ReadOnly_true ReadOnly true")
+print("ReadOnly_false ReadOnly false")
 PY
 while read -r name attr values; do
-  if [ -n "$attr" ]; then ./bin/apiload -data "$B/h10m" -op lookup -attr "$attr" -values "$values" -workers 1 -requests 200 | sed "s/^/$name: /"
-  fi
+  ./bin/apiload -data "$B/h10m" -op lookup -attr "$attr" -values "$values" -workers 1 -requests 300 | sed "s/^/$name: /"
 done <"$B/classes.txt"
-for w in "1h:" "24h:" ":"; do ./bin/apiload -data "$B/h10m" -op lookup -start "${w%%:*}" -workers 1 -requests 200 | sed "s/^/time window ${w%%:*}: /"; done
+# Time windows at the end of the generated data (durations before now).
+last=$(python3 -c "import json,sys,datetime as d; t=d.datetime.fromisoformat(json.load(open(sys.argv[1]))['last'].replace('Z','+00:00')); print(int((d.datetime.now(d.timezone.utc)-t).total_seconds()))" "$B/h10m/history-bench.json")
+for w in 3600 86400 7776000; do
+  ./bin/apiload -data "$B/h10m" -op lookup -start "$((last + w))s" -end "${last}s" -workers 1 -requests 300 | sed "s/^/time window ${w}s: /"
+done
 echo "concurrent (8 callers, mixed attributes):"
-./bin/apiload -data "$B/h10m" -op lookup -attr EventName -values "$(awk '$2=="EventName"{print $3}' "$B/classes.txt" | paste -sd,)" -workers 8 -duration 15s
+for attr in EventName Username AccessKeyId ResourceName; do
+  ./bin/apiload -data "$B/h10m" -op lookup -attr "$attr" -values "$(awk -v a="$attr" '$2==a{print $3}' "$B/classes.txt" | paste -sd,)" -workers 8 -duration 10s
+done
 echo -n "server RSS at $EVENTS events: "; rss "${pids[-1]}"
