@@ -121,7 +121,10 @@ func (h *History) findKeys(ctx context.Context, pl plan, cands []*partition, rar
 			break
 		}
 		if last := cands[ci].end.Add(-time.Microsecond); last.Before(cur) {
-			cur = last // skip a stretch no candidate covers
+			// Skip a stretch no candidate covers, and size the next probe by the
+			// density of the partition we land in, not by the emptiness we crossed.
+			cur = last
+			window = initialWindow(cands[ci], h.width, need-len(out))
 		}
 		if cur.Before(lo) {
 			break
