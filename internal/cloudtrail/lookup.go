@@ -182,15 +182,24 @@ func (s *Service) lookupEvents(ctx context.Context, c *api.Call) (*api.Result, e
 	}
 	out := lookupEventsOutput{Events: []lookupEvent{}}
 	if !p.insight { // Insights are not produced yet, so the insight category is empty
-		if err := s.opts.Index.Sync(ctx, s.opts.SyncTimeout); err != nil {
-			s.opts.Logger.Warn("LookupEvents served from a lagging index", "err", err)
-		}
 		q := p.query
 		q.Limit++ // one more tells whether another page exists
+		// Read-your-writes without waiting for the index: every event durable
+		// now is either in the store or in the pending tail merged below.
+		pending, ok, err := s.opts.Index.Pending(q, history.DefaultMaxPending)
+		if err != nil {
+			return nil, fmt.Errorf("lookup events: %w", err)
+		}
+		if !ok { // a long tail under heavy ingest: let the index catch up instead
+			if err := s.opts.Index.Sync(ctx, s.opts.SyncTimeout); err != nil {
+				s.opts.Logger.Warn("LookupEvents served from a lagging index", "err", err)
+			}
+		}
 		entries, err := s.opts.Store.Lookup(ctx, q)
 		if err != nil {
 			return nil, fmt.Errorf("lookup events: %w", err)
 		}
+		entries = history.Merge(entries, pending, q.Limit)
 		if len(entries) > p.query.Limit {
 			entries = entries[:p.query.Limit]
 			last := entries[len(entries)-1]

@@ -19,6 +19,9 @@ var testNow = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 type synced struct{}
 
 func (synced) Sync(context.Context, time.Duration) error { return nil }
+func (synced) Pending(history.Query, int) ([]event.Entry, bool, error) {
+	return nil, true, nil
+}
 
 func newTestService(t testing.TB, store history.Store, rate float64) *Service {
 	t.Helper()

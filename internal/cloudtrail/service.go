@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/history"
 )
 
@@ -25,9 +26,12 @@ const (
 	DefaultSyncTimeout = 2 * time.Second
 )
 
-// Index is the read barrier of the history index.
+// Index is the history indexer as lookups see it.
 type Index interface {
-	// Sync waits until every durable event is visible to lookups.
+	// Pending returns matching durable events the store does not hold yet;
+	// ok is false when there are more than maxPending of them.
+	Pending(q history.Query, maxPending int) (entries []event.Entry, ok bool, err error)
+	// Sync waits until every durable event is in the store.
 	Sync(ctx context.Context, timeout time.Duration) error
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -193,4 +194,64 @@ func (ix *Indexer) Sync(ctx context.Context, timeout time.Duration) error {
 			return ErrSyncTimeout
 		}
 	}
+}
+
+// DefaultMaxPending bounds how many not-yet-indexed entries a lookup reads
+// from the stream itself; beyond it the lookup waits for the index instead.
+const DefaultMaxPending = 4096
+
+// Pending returns the durable management events the store does not hold yet
+// (those after Applied()) that match q, so a lookup can see every event
+// durable at its start without waiting for the index. ok is false when more
+// than maxPending events are pending; the caller should Sync instead.
+// Results may overlap what the store returns by the time it is queried:
+// callers merge by sequence number.
+func (ix *Indexer) Pending(q Query, maxPending int) (entries []event.Entry, ok bool, err error) {
+	applied, target := ix.Applied(), ix.src.Durable()
+	if target <= applied {
+		return nil, true, nil
+	}
+	if target-applied > uint64(maxPending) {
+		return nil, false, nil
+	}
+	_, err = ix.src.Read(applied+1, int(target-applied), ix.opts.BatchBytes, func(seq uint64, payload []byte) error {
+		var e event.Entry
+		if err := e.UnmarshalBinary(payload); err != nil {
+			return fmt.Errorf("decode entry %d: %w", seq, err)
+		}
+		e.Seq = seq
+		if e.Meta.Management && Matches(q, e) {
+			e.Record = append([]byte(nil), e.Record...)
+			entries = append(entries, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("read pending from %d: %w", applied+1, err)
+	}
+	return entries, true, nil
+}
+
+// Merge combines store results with pending entries: newest first, each
+// sequence number once, at most limit.
+func Merge(stored, pending []event.Entry, limit int) []event.Entry {
+	if len(pending) == 0 {
+		return stored
+	}
+	seen := make(map[uint64]bool, len(stored))
+	out := make([]event.Entry, 0, len(stored)+len(pending))
+	for _, e := range stored {
+		seen[e.Seq] = true
+		out = append(out, e)
+	}
+	for _, e := range pending {
+		if !seen[e.Seq] {
+			out = append(out, e)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return Less(out[j], out[i]) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }

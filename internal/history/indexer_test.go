@@ -131,3 +131,43 @@ func TestSyncTimesOutWhenIndexIsStuck(t *testing.T) {
 		t.Fatalf("Sync on a stuck index: %v", err)
 	}
 }
+
+func TestPendingCoversWhatTheStoreDoesNotHoldYet(t *testing.T) {
+	j, err := journal.Open(t.TempDir(), journal.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	store := history.NewMemory()
+	appendEntries(t, j, 10, func(i int) bool { return i%2 == 0 }) // 5 management events
+	ix, err := history.NewIndexer(context.Background(), j, store, history.IndexerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := history.Query{Account: "111111111111", Region: "us-east-1", Start: time.Now().Add(-time.Hour), End: time.Now().Add(time.Hour), Limit: 50}
+	// Nothing is indexed (the indexer is not running), yet every event is visible.
+	pending, ok, err := ix.Pending(q, 100)
+	if err != nil || !ok || len(pending) != 5 {
+		t.Fatalf("pending: %d events, ok=%v, err=%v", len(pending), ok, err)
+	}
+	if _, ok, _ := ix.Pending(q, 9); ok {
+		t.Fatal("10 pending events reported within a bound of 9")
+	}
+	// Once some are indexed, merging store and pending results never repeats one.
+	_, stop := runIndexer(t, j, store)
+	defer stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for count(t, store) < 5 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stored, _ := store.Lookup(context.Background(), q)
+	merged := history.Merge(stored, pending, 50)
+	if len(merged) != 5 {
+		t.Fatalf("merge of %d stored and %d pending gave %d, want 5", len(stored), len(pending), len(merged))
+	}
+	for i := 1; i < len(merged); i++ {
+		if !history.Less(merged[i], merged[i-1]) {
+			t.Fatal("merge is not newest first")
+		}
+	}
+}
