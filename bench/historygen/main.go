@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil"
 	"log"
 	"os"
 	"path/filepath"
@@ -147,7 +148,7 @@ func run(dir string, events, days, batch, gens int, seed uint64, end time.Time, 
 		return err
 	}
 	path := filepath.Join(dir, synth.SamplesFile)
-	if err := writeFileAtomic(path, b); err != nil {
+	if err := fsutil.WriteFileAtomic(path, b, 0o644); err != nil {
 		return err
 	}
 	fmt.Printf("samples in %s; e.g.\n", path)
@@ -185,33 +186,4 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
-}
-
-// writeFileAtomic writes via a synced temp file and rename.
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename %s: %w", path, err)
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return fmt.Errorf("sync dir of %s: %w", path, err)
-	}
-	defer d.Close()
-	return d.Sync()
 }

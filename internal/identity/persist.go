@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,7 +15,7 @@ import (
 
 const (
 	stateFile     = "state.json"
-	tempSuffix    = ".tmp"
+	tempSuffix    = fsutil.TempSuffix
 	fileFormat    = "cairn-identity"
 	formatVersion = 1
 )
@@ -142,45 +143,10 @@ func loadState(dir string, sl *sealer) (*state, error) {
 	return st, nil
 }
 
-// writeFileAtomic replaces dir/name with data: temp file (mode 0600), fsync,
-// rename, fsync dir. A crash leaves either the old or the new file.
+// writeFileAtomic replaces dir/name with data (mode 0600); a crash leaves
+// either the old or the new file.
 func writeFileAtomic(dir, name string, data []byte) error {
-	tmp := filepath.Join(dir, name+tempSuffix)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", tmp, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("rename %s: %w", tmp, err)
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	return nil
+	return fsutil.WriteFileAtomic(filepath.Join(dir, name), data, 0o600)
 }
 
 // removeStaleTemps deletes temp files a crash mid-write may have left.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil"
 	"os"
 	"slices"
 	"sync"
@@ -58,6 +59,9 @@ type Store struct {
 	write func(dir, name string, data []byte) error
 }
 
+// lockFile is the advisory lock that keeps two processes from writing one store.
+const lockFile = "LOCK"
+
 // Open opens (creating if needed) the store in dir with default options.
 func Open(dir string) (*Store, error) { return OpenOptions(dir, DefaultOptions()) }
 
@@ -68,13 +72,13 @@ func OpenOptions(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open identity store: %w", err)
 	}
-	lock, err := lockDir(dir)
+	lock, err := fsutil.LockDir(dir, lockFile, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open identity store: %w", err)
 	}
 	s, err := open(dir, opts)
 	if err != nil {
-		_ = unlockDir(lock)
+		_ = lock.Close()
 		return nil, fmt.Errorf("open identity store %s: %w", dir, err)
 	}
 	s.lock = lock
@@ -110,7 +114,7 @@ func (s *Store) Close() error {
 		close(s.closed)        // Begin fails from now on
 		s.writer <- struct{}{} // wait for the open transaction, if any
 		if s.lock != nil {
-			err = unlockDir(s.lock)
+			err = s.lock.Close()
 		}
 	})
 	return err

@@ -1,7 +1,7 @@
 package journal
 
 import (
-	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil"
 	"os"
 )
 
@@ -29,23 +29,6 @@ func defaultFileOps() *fileOps {
 		create: func(path string) (*os.File, error) {
 			return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, filePerm)
 		},
-		syncDir: syncDir,
+		syncDir: fsutil.SyncDir,
 	}
-}
-
-// syncDir fsyncs a directory so that entries created or removed in it are
-// durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open dir %s: %w", dir, err)
-	}
-	if err := d.Sync(); err != nil {
-		d.Close()
-		return fmt.Errorf("fsync dir %s: %w", dir, err)
-	}
-	if err := d.Close(); err != nil {
-		return fmt.Errorf("close dir %s: %w", dir, err)
-	}
-	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil"
 	"log/slog"
 	"os"
 	"sync"
@@ -130,6 +131,10 @@ type Journal struct {
 	entries atomic.Uint64 // entries made durable
 }
 
+// lockFileName is the advisory lock that keeps two processes from writing
+// the same journal.
+const lockFileName = "journal.lock"
+
 // Open opens (creating if needed) the journal in dir, recovering from a
 // crash: a torn or corrupt tail of the last segment is truncated away, while
 // corruption anywhere else is an error wrapping ErrCorrupt. Only one Journal
@@ -139,7 +144,7 @@ func Open(dir string, opts Options) (*Journal, error) {
 	if err := os.MkdirAll(dir, dirPerm); err != nil {
 		return nil, fmt.Errorf("open journal: create dir: %w", err)
 	}
-	lock, err := lockDir(dir)
+	lock, err := fsutil.LockDir(dir, lockFileName, filePerm)
 	if err != nil {
 		return nil, fmt.Errorf("open journal %s: %w", dir, err)
 	}

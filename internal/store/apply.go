@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil"
 	"os"
 	"slices"
 	"strings"
@@ -93,7 +94,7 @@ func (h *History) Apply(ctx context.Context, entries []event.Entry, through uint
 			}
 		}
 		if len(created) > 0 {
-			if err := syncDir(h.recordsDir); err != nil {
+			if err := fsutil.SyncDir(h.recordsDir); err != nil {
 				return err
 			}
 			if err := tx.exec(eventsViewSQL(set.with(created...).parts)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil"
 	"os"
 	"time"
 )
@@ -54,7 +55,7 @@ func (h *History) Expire(ctx context.Context, before time.Time) (int, error) {
 	for _, p := range victims {
 		errs = append(errs, p.log.close(), os.Remove(p.log.path))
 	}
-	errs = append(errs, syncDir(h.recordsDir))
+	errs = append(errs, fsutil.SyncDir(h.recordsDir))
 	if err := errors.Join(errs...); err != nil {
 		return len(victims), fmt.Errorf("store: expire before %s: remove record logs: %w", before.Format(time.RFC3339), err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil"
 	"log/slog"
 	"net/url"
 	"os"
@@ -192,7 +193,7 @@ func (h *History) removeOrphanLogs(parts []*partition) error {
 		}
 	}
 	if removed {
-		return syncDir(h.recordsDir)
+		return fsutil.SyncDir(h.recordsDir)
 	}
 	return nil
 }
