@@ -13,9 +13,8 @@ run:
 
 # The whole suite: installs test dependencies, vets, runs unit and end-to-end
 # tests, then every fuzz target briefly.
-test: deps vet
-	$(GO) test -count=1 -timeout 20m ./...
-	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+test:
+	FUZZTIME=$(FUZZTIME) ./scripts/test.sh
 
 unit:
 	$(GO) test ./internal/... ./cmd/...
