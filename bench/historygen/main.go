@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/cairn-audit/cairn/internal/fsutil"
 	"log"
 	"os"
 	"path/filepath"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/cairn-audit/cairn/bench/historygen/synth"
 	"github.com/cairn-audit/cairn/internal/event"
+	"github.com/cairn-audit/cairn/internal/fsutil"
 	"github.com/cairn-audit/cairn/internal/store"
 )
 

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/cairn-audit/cairn/internal/fsutil"
 	"os"
 	"time"
+
+	"github.com/cairn-audit/cairn/internal/fsutil"
 )
 
 // Expire drops every partition that lies entirely before `before` (its end

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/cairn-audit/cairn/internal/fsutil"
 	"log/slog"
 	"net/url"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cairn-audit/cairn/internal/fsutil"
 	"github.com/marcboeker/go-duckdb"
 )
 
