@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
@@ -82,5 +84,31 @@ func TestQuickStart(t *testing.T) {
 	tout, err := table.CombinedOutput()
 	if err != nil || !strings.Contains(string(tout), "TIME") || !strings.Contains(string(tout), "GetCallerIdentity") || !strings.Contains(string(tout), "root") {
 		t.Fatalf("cairn lookup: %v\n%s", err, tout)
+	}
+	for _, format := range []string{"json", "csv"} {
+		cmd := exec.Command(cairnBin, "lookup", "--data", "cairn-data", "--event-name", "GetCallerIdentity", "--output", format)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("cairn lookup --output %s: %v", format, err)
+		}
+		switch format {
+		case "json":
+			var rows []struct {
+				EventName string          `json:"eventName"`
+				User      string          `json:"username"`
+				EventID   string          `json:"eventId"`
+				Record    json.RawMessage `json:"cloudTrailEvent"`
+			}
+			if err := json.Unmarshal(out, &rows); err != nil || len(rows) != 1 || rows[0].EventName != "GetCallerIdentity" ||
+				rows[0].User != "root" || !strings.Contains(string(rows[0].Record), rows[0].EventID) {
+				t.Fatalf("json output %v: %s", err, out)
+			}
+		case "csv":
+			recs, err := csv.NewReader(strings.NewReader(string(out))).ReadAll()
+			if err != nil || len(recs) != 2 || recs[0][2] != "eventName" || recs[1][2] != "GetCallerIdentity" || recs[1][1] != "root" {
+				t.Fatalf("csv output %v: %s", err, out)
+			}
+		}
 	}
 }

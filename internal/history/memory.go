@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -83,6 +84,12 @@ func Matches(q Query, e event.Entry) bool {
 	if q.After != nil && !Less(e, event.Entry{Seq: q.After.Seq, Meta: event.Meta{Time: q.After.Time}}) {
 		return false
 	}
+	return MatchesAttr(q, &e.Meta)
+}
+
+// MatchesAttr reports whether m satisfies q's lookup attribute: the one
+// definition of attribute matching every Store backend uses.
+func MatchesAttr(q Query, m *event.Meta) bool {
 	switch q.Attr {
 	case AttrNone:
 		return true
@@ -91,7 +98,7 @@ func Matches(q Query, e event.Entry) bool {
 	case AttrEventName:
 		return m.EventName == q.Value
 	case AttrReadOnly:
-		return fmt.Sprint(m.ReadOnly) == q.Value
+		return strconv.FormatBool(m.ReadOnly) == q.Value
 	case AttrUsername:
 		return m.Username == q.Value
 	case AttrEventSource:

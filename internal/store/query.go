@@ -115,35 +115,7 @@ func queryMatches(q *Query, e *event.Entry, lo, hi time.Time) bool {
 	if a := q.After; a != nil && !before(m.Time, e.Seq, storedTime(a.Time), a.Seq) {
 		return false
 	}
-	switch q.Attr {
-	case AttrNone:
-		return true
-	case AttrReadOnly:
-		return (q.Value == "true") == m.ReadOnly
-	case AttrEventID:
-		return m.EventID == q.Value
-	case AttrEventName:
-		return m.EventName == q.Value
-	case AttrEventSource:
-		return m.EventSource == q.Value
-	case AttrUsername:
-		return m.Username == q.Value
-	case AttrAccessKeyID:
-		return m.AccessKeyID == q.Value
-	case AttrResourceType:
-		for _, r := range m.Resources {
-			if r.Type == q.Value {
-				return true
-			}
-		}
-	case AttrResourceName:
-		for _, r := range m.Resources {
-			if r.Name == q.Value || r.ARN == q.Value {
-				return true
-			}
-		}
-	}
-	return false
+	return history.MatchesAttr(*q, m)
 }
 
 // before reports whether (t, seq) comes after (ct, cseq) in result order,
