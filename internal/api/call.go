@@ -46,6 +46,10 @@ type Result struct {
 	ErrorMessage      string
 	APIVersion        string
 
+	// Seq is the event's sequence number on the stream, set by the front door
+	// once the event is durable and before Commit runs (a Commit closure may
+	// read it, e.g. StartLogging starts delivery at its own event).
+	Seq    uint64
 	Commit func() error // applies staged effects after the event is durable; may be nil
 	Abort  func()       // discards staged effects when the event was not recorded; may be nil
 }

@@ -31,6 +31,9 @@ type Meta struct {
 	Category    string // Management, Data
 	ErrorCode   string
 	Resources   []ResourceRef
+	UserARN     string // userIdentity.arn (selectors filter on it)
+	EventType   string // AwsApiCall, AwsServiceEvent, ...
+	Global      bool   // a global service's event (IAM, STS), recorded in us-east-1
 }
 
 // ResourceRef is a resource as LookupEvents reports it, with its ARN.
@@ -40,7 +43,9 @@ type ResourceRef struct {
 	ARN  string
 }
 
-const entryVersion = 1
+// entryVersion 2 added UserARN, EventType and the Global flag; version 1
+// entries (written before trails existed) still decode.
+const entryVersion = 2
 
 // ErrCorrupt reports an entry that cannot be decoded.
 var ErrCorrupt = errors.New("event: corrupt entry")
@@ -49,7 +54,7 @@ var ErrCorrupt = errors.New("event: corrupt entry")
 func (e *Entry) MarshalBinary() ([]byte, error) {
 	m := &e.Meta
 	n := 1 + 10 + 1 + len(e.Record) + 5
-	strs := []string{m.Account, m.Region, m.EventID, m.EventName, m.EventSource, m.Username, m.AccessKeyID, m.Category, m.ErrorCode}
+	strs := []string{m.Account, m.Region, m.EventID, m.EventName, m.EventSource, m.Username, m.AccessKeyID, m.Category, m.ErrorCode, m.UserARN, m.EventType}
 	for _, s := range strs {
 		n += len(s) + 5
 	}
@@ -65,6 +70,9 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 	}
 	if m.Management {
 		flags |= 2
+	}
+	if m.Global {
+		flags |= 4
 	}
 	b = append(b, flags)
 	for _, s := range strs {
@@ -83,14 +91,19 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary decodes an entry written by MarshalBinary. Seq is left alone.
 func (e *Entry) UnmarshalBinary(b []byte) error {
 	d := decoder{b: b}
-	if v := d.byte(); v != entryVersion {
+	v := d.byte()
+	if v != 1 && v != entryVersion {
 		return fmt.Errorf("%w: version %d", ErrCorrupt, v)
 	}
 	m := Meta{}
 	m.Time = time.UnixMilli(d.varint()).UTC()
 	flags := d.byte()
-	m.ReadOnly, m.Management = flags&1 != 0, flags&2 != 0
-	for _, p := range []*string{&m.Account, &m.Region, &m.EventID, &m.EventName, &m.EventSource, &m.Username, &m.AccessKeyID, &m.Category, &m.ErrorCode} {
+	m.ReadOnly, m.Management, m.Global = flags&1 != 0, flags&2 != 0, flags&4 != 0
+	strs := []*string{&m.Account, &m.Region, &m.EventID, &m.EventName, &m.EventSource, &m.Username, &m.AccessKeyID, &m.Category, &m.ErrorCode, &m.UserARN, &m.EventType}
+	if v == 1 {
+		strs = strs[:9]
+	}
+	for _, p := range strs {
 		*p = d.string()
 	}
 	nres := d.uvarint()

@@ -150,6 +150,9 @@ func (r *Recorder) Build(in Input) (event.Entry, error) {
 			Category:    category,
 			ErrorCode:   rec.ErrorCode,
 			Resources:   res.Resources,
+			UserARN:     in.Caller.ARN,
+			EventType:   rec.EventType,
+			Global:      in.Service.Global(),
 		},
 		Record: body,
 	}, nil

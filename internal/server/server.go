@@ -131,7 +131,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, svc api.Service,
 	if res.EventName == "" {
 		res.EventName = "UnknownOperation"
 	}
-	_, err := s.opts.Recorder.Record(r.Context(), recorder.Input{
+	entry, err := s.opts.Recorder.Record(r.Context(), recorder.Input{
 		Service:   svc,
 		Caller:    caller,
 		Region:    region,
@@ -150,6 +150,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, svc api.Service,
 		s.write(w, svc.Protocol().ErrorResult(res.EventName, &api.Error{Code: "InternalFailure", Message: "The call could not be recorded durably, so it was not carried out. Retry later.", Status: http.StatusInternalServerError}, requestID))
 		return
 	}
+	res.Seq = entry.Seq
 	if res.Commit != nil {
 		if err := res.Commit(); err != nil {
 			s.opts.Logger.Error("commit after recording failed", "service", svc.SigningName(), "operation", res.EventName, "requestId", requestID, "err", err)
