@@ -9,7 +9,7 @@ EVENTS="${BENCH_EVENTS:-10000000}"
 mkdir -p "$B" bin
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 go build -o bin/cairn ./cmd/cairn
-for b in apiload recordpath historygen lookupbench; do go build -o "bin/$b" "./bench/$b"; done
+for b in apiload recordpath historygen lookupbench delivery controlplane; do go build -o "bin/$b" "./bench/$b"; done
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -65,3 +65,17 @@ for attr in EventName Username AccessKeyId ResourceName; do
   ./bin/apiload -data "$B/h10m" -op lookup -attr "$attr" -values "$(awk -v a="$attr" '$2==a{print $3}' "$B/classes.txt" | paste -sd,)" -workers 8 -duration 10s
 done
 echo -n "server RSS at $EVENTS events: "; rss "${pids[-1]}"
+
+echo "== 4. Trail delivery (internal/delivery on the real journal and embedded bucket store)"
+./bin/delivery -dir "$B/delivery" -events 1000000 -rate 2000 -duration 30s
+
+echo "== 5. Control plane: Cairn and moto_server side by side, same client (aws-sdk-go-v2), same machine"
+rm -rf "$B/cp" "$B/cp.log"
+serve "$B/cp" 4613
+command -v moto_server >/dev/null || { echo "moto_server missing (pip install 'moto[server]')" >&2; exit 1; }
+moto_server -H 127.0.0.1 -p 4614 >"$B/moto.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:4614/ && break; sleep 0.2; done
+key=$(awk '/aws_access_key_id/{print $3}' "$B/cp/credentials"); secret=$(awk '/aws_secret_access_key/{print $3}' "$B/cp/credentials")
+./bin/controlplane -label cairn -endpoint http://127.0.0.1:4613 -key "$key" -secret "$secret" -workers 8 -duration 10s
+./bin/controlplane -label moto -endpoint http://127.0.0.1:4614 -key moto -secret moto -workers 8 -duration 10s

@@ -33,6 +33,10 @@ func (d dataDir) identity() string    { return d.path("identity") }
 func (d dataDir) journal() string     { return d.path("journal") }
 func (d dataDir) history() string     { return d.path("history") }
 func (d dataDir) keys() string        { return d.path("keys") }
+func (d dataDir) buckets() string     { return d.path("buckets") }
+func (d dataDir) s3Uploads() string   { return d.path("s3-uploads") }
+func (d dataDir) trails() string      { return d.path("trails") }
+func (d dataDir) delivery() string    { return d.path("delivery") }
 
 // secretKey returns the key in keys/<name>, creating a random one on first use.
 func (d dataDir) secretKey(name string, size int) ([]byte, error) {

@@ -20,14 +20,17 @@ import (
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/auth"
 	"github.com/cairn-audit/cairn/internal/cloudtrail"
+	"github.com/cairn-audit/cairn/internal/delivery"
 	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/iam"
 	"github.com/cairn-audit/cairn/internal/identity"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/recorder"
+	"github.com/cairn-audit/cairn/internal/s3api"
 	"github.com/cairn-audit/cairn/internal/server"
 	"github.com/cairn-audit/cairn/internal/store"
 	"github.com/cairn-audit/cairn/internal/sts"
+	"github.com/cairn-audit/cairn/internal/trail"
 )
 
 // journalTrimEvery is how often journal segments every consumer has passed are deleted.
@@ -40,6 +43,9 @@ type serveFlags struct {
 	tlsCert, tlsKey      string
 	logLevel             string
 	debugListen          string
+	deliveryInterval     time.Duration
+	storage              storageFlags
+	snsTopics            topicFlag
 }
 
 func runServe(args []string) error {
@@ -54,9 +60,16 @@ func runServe(args []string) error {
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key for --tls-cert")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go pprof profiles on this address (e.g. 127.0.0.1:6060); off by default")
+	fl.DurationVar(&f.deliveryInterval, "delivery-interval", delivery.DefaultInterval, "how often trails deliver log files (at least 1s; AWS: about 5m)")
+	f.storage.register(fl)
+	f.snsTopics = topicFlag{}
+	fl.Var(f.snsTopics, "sns-topic", "NAME=URL: trails naming SNS topic NAME announce delivered files by POSTing SNS notifications to URL (repeatable)")
 	f.retention = cloudtrail.DefaultRetention
 	if err := fl.Parse(args); err != nil {
 		return err
+	}
+	if f.deliveryInterval < delivery.MinInterval {
+		return fmt.Errorf("--delivery-interval must be at least %s", delivery.MinInterval)
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -115,17 +128,38 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ct, err := cloudtrail.New(cloudtrail.Options{
-		Store: hist, Index: indexer, TokenKey: tokenKey,
-		Retention: f.retention, LookupRateLimit: f.lookupRate, Logger: logger,
+	trails, err := trail.Open(d.trails(), trail.Options{})
+	if err != nil {
+		return fmt.Errorf("open trail store: %w", err)
+	}
+	defer trails.Close()
+	objects, closeObjects, err := f.storage.open(ctx, d, logger)
+	if err != nil {
+		return err
+	}
+	defer closeObjects()
+	deliver, err := delivery.New(jnl, trails, objects, delivery.Options{
+		Dir: d.delivery(), Interval: f.deliveryInterval, SNSTopics: f.snsTopics, Logger: logger,
 	})
 	if err != nil {
 		return err
 	}
+	ct, err := cloudtrail.New(cloudtrail.Options{
+		Store: hist, Index: indexer, TokenKey: tokenKey,
+		Retention: f.retention, LookupRateLimit: f.lookupRate, Logger: logger,
+		Trails: trails, Buckets: objects, Status: deliver, SNSTopics: f.snsTopics,
+	})
+	if err != nil {
+		return err
+	}
+	services := []api.Service{ct, iam.New(ids), sts.New()}
+	if f.storage.embedded() {
+		services = append(services, s3api.New(objects, s3api.Options{UploadDir: d.s3Uploads(), Logger: logger}))
+	}
 	front := server.New(server.Options{
 		Verifier: auth.NewVerifier(auth.FromIdentity(ids), auth.DefaultOptions()),
 		Recorder: recorder.New(jnl, nil),
-		Services: []api.Service{ct, iam.New(ids), sts.New()},
+		Services: services,
 		Logger:   logger,
 	})
 
@@ -167,7 +201,14 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		}
 	})
 	wg.Go(func() { history.RunRetention(bg, hist, f.retention, history.DefaultRetentionCheck, time.Now, logger) })
-	wg.Go(func() { trimJournal(bg, jnl, indexer, logger) })
+	wg.Go(func() {
+		if err := deliver.Run(bg); err != nil {
+			logger.Error("trail delivery stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
+		trimJournal(bg, jnl, []consumer{indexer.Applied, func() uint64 { return deliver.Needed() - 1 }}, logger)
+	})
 
 	fmt.Printf("Cairn is listening on %s (account %s, data %s).\nPoint AWS clients at it with:\n\n%s\n",
 		endpoint, creds.AccountID, f.data, exportLines(endpoint, creds.AccessKeyID, creds.SecretAccessKey, f.region))
@@ -189,8 +230,12 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	return err
 }
 
-// trimJournal deletes journal segments the history indexer (the only consumer so far) has applied.
-func trimJournal(ctx context.Context, jnl *journal.Journal, ix *history.Indexer, logger *slog.Logger) {
+// consumer reports the last stream seq a journal consumer is done with.
+type consumer func() uint64
+
+// trimJournal deletes journal segments every consumer (the history indexer,
+// each trail's delivery) is done with.
+func trimJournal(ctx context.Context, jnl *journal.Journal, consumers []consumer, logger *slog.Logger) {
 	t := time.NewTicker(journalTrimEvery)
 	defer t.Stop()
 	for {
@@ -199,7 +244,11 @@ func trimJournal(ctx context.Context, jnl *journal.Journal, ix *history.Indexer,
 			return
 		case <-t.C:
 		}
-		if _, err := jnl.TrimBefore(ix.Applied() + 1); err != nil {
+		done := jnl.Durable()
+		for _, c := range consumers {
+			done = min(done, c())
+		}
+		if _, err := jnl.TrimBefore(done + 1); err != nil {
 			logger.Error("journal trim failed", "err", err)
 		}
 	}

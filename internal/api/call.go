@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -24,6 +25,26 @@ type Call struct {
 	Header    http.Header
 	Query     url.Values
 	Body      []byte
+	Host      string // the Host header as the client sent it (virtual-host routing, recorded Host)
+
+	// BodyStream is set instead of Body for services that stream request
+	// bodies (see BodyStreamer): the payload, already decoded (aws-chunked)
+	// and verified as it is read. A read returns an error, never io.EOF,
+	// when the payload fails verification (content SHA-256, chunk signature,
+	// checksum trailer), so a handler that reads to EOF without error has
+	// the body the client signed.
+	BodyStream io.Reader
+	// BodyLength is the length of BodyStream when the client declared it
+	// (x-amz-decoded-content-length or Content-Length), -1 when not.
+	BodyLength int64
+}
+
+// BodyStreamer is implemented by services whose request bodies may be too
+// large to buffer (S3). For requests where StreamBody returns true the front
+// door verifies the signature with the payload hash the client declared and
+// hands the body to Handle as Call.BodyStream instead of reading it first.
+type BodyStreamer interface {
+	StreamBody(r *http.Request) bool
 }
 
 // Result is a handler's answer. The front door records the event it
@@ -34,6 +55,10 @@ type Result struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// BodyStream, when set, is sent after the headers instead of Body (which
+	// must then be nil); the handler sets Content-Length in Header. The front
+	// door always closes it, whether or not it is sent.
+	BodyStream io.ReadCloser
 
 	// What the event records.
 	EventName         string // the operation; required

@@ -63,44 +63,61 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (identity.Principal, Sco
 }
 
 func (v *Verifier) verify(r *http.Request, body []byte) (identity.Principal, Scope, *Error) {
+	p, sr, _, err := v.authenticate(r, body, false)
+	if sr == nil {
+		return p, Scope{}, err
+	}
+	return p, sr.scope, err
+}
+
+// authenticate checks everything but, when streaming, the body: a streamed
+// body is checked as it is read (see VerifyStreaming). It returns the parsed
+// request (nil if it could not be parsed) and the signing secret.
+func (v *Verifier) authenticate(r *http.Request, body []byte, streaming bool) (identity.Principal, *signedRequest, string, *Error) {
 	sr, err := parseRequest(r)
 	if err != nil {
-		return identity.Principal{}, Scope{}, err
+		return identity.Principal{}, nil, "", err
 	}
 	if maxExp := int64(v.opts.MaxPresignExpiry / time.Second); sr.expires > maxExp {
 		msg := fmt.Sprintf("X-Amz-Expires must be at most %d seconds", maxExp)
 		if v.opts.MaxPresignExpiry == DefaultMaxPresignExpiry {
 			msg = "X-Amz-Expires must be less than a week (in seconds) that is 604800"
 		}
-		return identity.Principal{}, sr.scope, malformed(msg)
+		return identity.Principal{}, sr, "", malformed(msg)
 	}
 	key, ok := v.keys.LookupKey(sr.scope.AccessKeyID)
 	if !ok {
-		return identity.Principal{}, sr.scope, newError(KindUnknownKey, msgInvalidToken, nil)
+		return identity.Principal{}, sr, "", newError(KindUnknownKey, msgInvalidToken, nil)
 	}
 	p := key.Principal
 	p.AccessKeyID = sr.scope.AccessKeyID
 	if !key.Active {
-		return p, sr.scope, newError(KindInactiveKey, msgInvalidToken, &p)
+		return p, sr, "", newError(KindInactiveKey, msgInvalidToken, &p)
 	}
 	if subtle.ConstantTimeCompare([]byte(sr.token), []byte(key.SessionToken)) != 1 {
-		return p, sr.scope, newError(KindUnknownKey, msgInvalidToken, nil)
+		return p, sr, "", newError(KindUnknownKey, msgInvalidToken, nil)
 	}
 	now := v.opts.Now().UTC()
 	if !key.Expiration.IsZero() && !now.Before(key.Expiration) {
-		return p, sr.scope, newError(KindExpiredToken, msgExpiredToken, &p)
+		return p, sr, "", newError(KindExpiredToken, msgExpiredToken, &p)
 	}
 	if msg := v.checkTime(sr, now); msg != "" {
-		return p, sr.scope, newError(KindExpired, msg, &p)
+		return p, sr, "", newError(KindExpired, msg, &p)
 	}
-	payload, checkBody := payloadHash(r, sr, body)
+	var payload string
+	var checkBody bool
+	if streaming {
+		payload = streamPayloadHash(r, sr)
+	} else {
+		payload, checkBody = payloadHash(r, sr, body)
+	}
 	if !v.signatureMatches(r, sr, key.Secret, payload) {
-		return p, sr.scope, newError(KindBadSignature, msgBadSignature, &p)
+		return p, sr, "", newError(KindBadSignature, msgBadSignature, &p)
 	}
 	if checkBody && !strings.EqualFold(payload, bodyHash(body)) {
-		return p, sr.scope, newError(KindContentMismatch, msgContentMismatch, &p)
+		return p, sr, "", newError(KindContentMismatch, msgContentMismatch, &p)
 	}
-	return p, sr.scope, nil
+	return p, sr, key.Secret, nil
 }
 
 // checkTime returns AWS's message when the request is outside its validity

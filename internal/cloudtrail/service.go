@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	objstore "github.com/cairn-audit/cairn/internal/bucket"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/history"
+	"github.com/cairn-audit/cairn/internal/trail"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of the CloudTrail API.
@@ -45,6 +47,14 @@ type Options struct {
 	LookupRateLimit float64       // LookupEvents per second per account and region; 0 = unlimited
 	Now             func() time.Time
 	Logger          *slog.Logger
+
+	// Trails holds the trails; nil answers the trail operations with
+	// UnsupportedOperationException.
+	Trails             *trail.Store
+	Buckets            objstore.Store     // where trails deliver; CreateTrail/UpdateTrail check buckets in it
+	Status             trail.StatusSource // delivery status for GetTrailStatus; nil = no deliveries yet
+	SNSTopics          map[string]string  // SNS topic name -> notification webhook URL
+	MaxTrailsPerRegion int                // default DefaultMaxTrailsPerRegion
 }
 
 // Service is the CloudTrail API.
@@ -76,6 +86,9 @@ func New(opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.MaxTrailsPerRegion <= 0 {
+		opts.MaxTrailsPerRegion = DefaultMaxTrailsPerRegion
+	}
 	s := &Service{opts: opts, proto: api.JSON{TargetPrefix: TargetPrefix}, tokens: tokenCodec{key: opts.TokenKey}, now: opts.Now}
 	if opts.LookupRateLimit > 0 {
 		s.limiter = newRateLimiter(opts.LookupRateLimit)
@@ -100,6 +113,8 @@ func (s *Service) Handle(ctx context.Context, c *api.Call) *api.Result {
 		err = api.Errorf("UnknownOperationException", "X-Amz-Target must name a CloudTrail operation (%s.<Operation>).", TargetPrefix)
 	case op == "LookupEvents":
 		res, err = s.lookupEvents(ctx, c)
+	case trailOperations[op] != nil:
+		res, err = s.serveTrailOperation(ctx, c, op, trailOperations[op])
 	case knownOperations[op]:
 		err = api.Errorf("UnsupportedOperationException", "Cairn does not support %s yet.", op)
 	default:

@@ -26,14 +26,21 @@ import (
 // DefaultMaxBodyBytes bounds a request body.
 const DefaultMaxBodyBytes = 16 << 20
 
+// DefaultMaxStreamBodyBytes bounds a streamed request body as sent (S3's
+// largest single upload, 5 GiB, plus room for aws-chunked framing).
+const DefaultMaxStreamBodyBytes = 5<<30 + 64<<20
+
 // Options configure the front door.
 type Options struct {
 	Verifier     *auth.Verifier
 	Recorder     *recorder.Recorder
 	Services     []api.Service
 	MaxBodyBytes int64 // default DefaultMaxBodyBytes
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// MaxStreamBodyBytes bounds the bodies of services that stream them
+	// (api.BodyStreamer); default DefaultMaxStreamBodyBytes.
+	MaxStreamBodyBytes int64
+	Now                func() time.Time
+	Logger             *slog.Logger
 }
 
 // Server is an http.Handler.
@@ -47,6 +54,9 @@ type Server struct {
 func New(opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxStreamBodyBytes <= 0 {
+		opts.MaxStreamBodyBytes = DefaultMaxStreamBodyBytes
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -68,6 +78,13 @@ func New(opts Options) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := event.NewID()
+	scope, signed := auth.ParseScope(r)
+	if svc := s.services[scope.Service]; signed && svc != nil {
+		if bs, ok := svc.(api.BodyStreamer); ok && bs.StreamBody(r) {
+			s.serveStreaming(w, r, requestID, svc)
+			return
+		}
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -78,7 +95,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, body, requestID, &api.Error{Code: "IncompleteBody", Message: "Could not read the request body: " + err.Error(), Status: http.StatusBadRequest})
 		return
 	}
-	scope, signed := auth.ParseScope(r)
 	svc := s.services[scope.Service]
 	if !signed {
 		svc = s.guessService(r)
@@ -108,6 +124,41 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Header:    r.Header,
 		Query:     r.URL.Query(),
 		Body:      body,
+		Host:      r.Host,
+	}
+	res := s.handle(r.Context(), svc, call)
+	s.finish(w, r, svc, caller, scope.Region, requestID, res)
+}
+
+// serveStreaming serves a request of a service that streams bodies: the
+// signature is verified with the payload hash the client declared, and the
+// body reaches the service unread, decoded and verified as it is read
+// (auth.StreamAuth.Body). The service must read it to the end before acting
+// on it: a failed verification surfaces as a read error, never as io.EOF.
+func (s *Server) serveStreaming(w http.ResponseWriter, r *http.Request, requestID string, svc api.Service) {
+	caller, scope, sa, err := s.opts.Verifier.VerifyStreaming(r)
+	if err != nil {
+		s.authFailed(w, r, nil, requestID, svc, scope, err)
+		return
+	}
+	stream, length, err := sa.Body(r, http.MaxBytesReader(w, r.Body, s.opts.MaxStreamBodyBytes))
+	if err != nil {
+		p := svc.Protocol()
+		s.finish(w, r, svc, caller, scope.Region, requestID, p.ErrorResult(p.Operation(r, nil), api.AsError(err), requestID))
+		return
+	}
+	call := &api.Call{
+		RequestID:  requestID,
+		Time:       s.opts.Now().UTC(),
+		Region:     scope.Region,
+		Caller:     caller,
+		Method:     r.Method,
+		Path:       r.URL.Path,
+		Header:     r.Header,
+		Query:      r.URL.Query(),
+		Host:       r.Host,
+		BodyStream: stream,
+		BodyLength: length,
 	}
 	res := s.handle(r.Context(), svc, call)
 	s.finish(w, r, svc, caller, scope.Region, requestID, res)
@@ -118,7 +169,7 @@ func (s *Server) handle(ctx context.Context, svc api.Service, c *api.Call) (res 
 	defer func() {
 		if p := recover(); p != nil {
 			s.opts.Logger.Error("service panicked", "service", svc.SigningName(), "requestId", c.RequestID, "panic", p)
-			op := svc.Protocol().Operation(&http.Request{Header: c.Header, URL: &url.URL{RawQuery: c.Query.Encode()}}, c.Body)
+			op := svc.Protocol().Operation(&http.Request{Method: c.Method, Host: c.Host, Header: c.Header, URL: &url.URL{Path: c.Path, RawQuery: c.Query.Encode()}}, c.Body)
 			res = svc.Protocol().ErrorResult(op, api.AsError(fmt.Errorf("panic: %v", p)), c.RequestID)
 		}
 	}()
@@ -146,6 +197,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, svc api.Service,
 		if res.Abort != nil {
 			res.Abort()
 		}
+		closeStream(res)
 		s.opts.Logger.Error("call not recorded; refusing it", "service", svc.SigningName(), "operation", res.EventName, "requestId", requestID, "err", err)
 		s.write(w, svc.Protocol().ErrorResult(res.EventName, &api.Error{Code: "InternalFailure", Message: "The call could not be recorded durably, so it was not carried out. Retry later.", Status: http.StatusInternalServerError}, requestID))
 		return
@@ -153,6 +205,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, svc api.Service,
 	res.Seq = entry.Seq
 	if res.Commit != nil {
 		if err := res.Commit(); err != nil {
+			closeStream(res)
 			s.opts.Logger.Error("commit after recording failed", "service", svc.SigningName(), "operation", res.EventName, "requestId", requestID, "err", err)
 			s.write(w, svc.Protocol().ErrorResult(res.EventName, &api.Error{Code: "InternalFailure", Message: "The change could not be saved.", Status: http.StatusInternalServerError}, requestID))
 			return
@@ -226,7 +279,25 @@ func (s *Server) write(w http.ResponseWriter, res *api.Result) {
 		status = http.StatusOK
 	}
 	w.WriteHeader(status)
+	if res.BodyStream != nil {
+		defer closeStream(res)
+		if _, err := io.Copy(w, res.BodyStream); err != nil {
+			// The status is sent: all that is left is to cut the response
+			// short, so the client sees fewer bytes than Content-Length.
+			s.opts.Logger.Warn("response body not sent in full", "operation", res.EventName, "err", err)
+			panic(http.ErrAbortHandler)
+		}
+		return
+	}
 	_, _ = w.Write(res.Body)
+}
+
+// closeStream closes a result's response body stream, if any.
+func closeStream(res *api.Result) {
+	if res.BodyStream != nil {
+		_ = res.BodyStream.Close()
+		res.BodyStream = nil
+	}
 }
 
 func sourceIP(r *http.Request) string {
