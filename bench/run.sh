@@ -79,3 +79,22 @@ for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:4614/ && break; sl
 key=$(awk '/aws_access_key_id/{print $3}' "$B/cp/credentials"); secret=$(awk '/aws_secret_access_key/{print $3}' "$B/cp/credentials")
 ./bin/controlplane -label cairn -endpoint http://127.0.0.1:4613 -key "$key" -secret "$secret" -workers 8 -duration 10s
 ./bin/controlplane -label moto -endpoint http://127.0.0.1:4614 -key moto -secret moto -workers 8 -duration 10s
+
+echo "== 6. Validating one busy day (1M events, 288 log files, 24 digests): aws cloudtrail validate-logs vs cairn validate, same bucket"
+go build -o bin/validategen ./bench/validategen && go build -o bin/latencyproxy ./bench/latencyproxy
+./bin/validategen -data "$B/validate" -events 1000000
+serve "$B/validate" 4615
+./bin/latencyproxy -listen 127.0.0.1:4616 -target http://127.0.0.1:4615 -delay 20ms &
+pids+=($!)
+sleep 1
+day=$(ls "$B/validate/buckets/busy-trail-logs/AWSLogs/123456789012/CloudTrail-Digest/us-east-1/" >/dev/null && python3 -c "import datetime as d; print((d.datetime.now(d.timezone.utc)-d.timedelta(days=1)).strftime('%Y-%m-%d'))")
+next=$(python3 -c "import datetime as d; print(d.datetime.now(d.timezone.utc).strftime('%Y-%m-%d'))")
+export AWS_ACCESS_KEY_ID=$(awk '/aws_access_key_id/{print $3}' "$B/validate/credentials") AWS_SECRET_ACCESS_KEY=$(awk '/aws_secret_access_key/{print $3}' "$B/validate/credentials") AWS_DEFAULT_REGION=us-east-1
+arn=arn:aws:cloudtrail:us-east-1:123456789012:trail/busy
+for ep in http://127.0.0.1:4615 http://127.0.0.1:4616; do
+  echo "-- endpoint $ep ($([ "$ep" = http://127.0.0.1:4616 ] && echo '20 ms added per request' || echo loopback))"
+  for i in 1 2; do
+    AWS_ENDPOINT_URL=$ep /usr/bin/time -f "aws cloudtrail validate-logs: %e s, max RSS %M KB" aws cloudtrail validate-logs --trail-arn $arn --start-time "${day}T00:00:00Z" --end-time "${next}T00:00:00Z" 2>&1 | tail -3
+    /usr/bin/time -f "cairn validate: %e s, max RSS %M KB" ./bin/cairn validate --endpoint $ep --trail-arn $arn --start-time "${day}T00:00:00Z" --end-time "${next}T00:00:00Z" 2>&1 | tail -3
+  done
+done

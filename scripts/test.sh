@@ -4,6 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/test-deps.sh || exit 1
+unformatted=$(gofmt -l cmd internal bench e2e)
+[ -z "$unformatted" ] || { echo "gofmt needed on: $unformatted"; exit 1; }
 go vet ./... || exit 1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -4,6 +4,7 @@
 //	cairn serve   run the service
 //	cairn env     print the export lines for a data directory
 //	cairn lookup  print event history from a running server
+//	cairn validate  validate a trail's digest and log files
 package main
 
 import (
@@ -17,6 +18,7 @@ commands:
   serve    run the service (default 127.0.0.1:4590, data in ./cairn-data)
   env      print the export lines that point AWS clients at a data dir's server
   lookup   print event history (LookupEvents) as a table, JSON or CSV
+  validate validate a trail's digest files and log files (like aws cloudtrail validate-logs)
 
 Run 'cairn <command> -h' for a command's flags.
 `
@@ -34,6 +36,8 @@ func main() {
 		err = runEnv(os.Args[2:], os.Stdout)
 	case "lookup":
 		err = runLookup(os.Args[2:], os.Stdout)
+	case "validate":
+		os.Exit(runValidate(os.Args[2:], os.Stdout, os.Stderr))
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

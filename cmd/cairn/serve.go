@@ -21,6 +21,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/auth"
 	"github.com/cairn-audit/cairn/internal/cloudtrail"
 	"github.com/cairn-audit/cairn/internal/delivery"
+	"github.com/cairn-audit/cairn/internal/digest"
 	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/iam"
 	"github.com/cairn-audit/cairn/internal/identity"
@@ -44,6 +45,8 @@ type serveFlags struct {
 	logLevel             string
 	debugListen          string
 	deliveryInterval     time.Duration
+	digestInterval       time.Duration
+	keyRotation          time.Duration
 	storage              storageFlags
 	snsTopics            topicFlag
 }
@@ -61,6 +64,9 @@ func runServe(args []string) error {
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go pprof profiles on this address (e.g. 127.0.0.1:6060); off by default")
 	fl.DurationVar(&f.deliveryInterval, "delivery-interval", delivery.DefaultInterval, "how often trails deliver log files (at least 1s; AWS: about 5m)")
+	fl.DurationVar(&f.digestInterval, "digest-interval", delivery.DefaultDigestInterval, "how often trails with log file validation write a digest per region (at least 1m; AWS: 1h)")
+	fl.Var(daysDuration{&f.keyRotation}, "key-rotation", "how long a region's digest signing key signs before a new one takes over, e.g. 30d (default 30d)")
+	f.keyRotation = digest.DefaultRotation
 	f.storage.register(fl)
 	f.snsTopics = topicFlag{}
 	fl.Var(f.snsTopics, "sns-topic", "NAME=URL: trails naming SNS topic NAME announce delivered files by POSTing SNS notifications to URL (repeatable)")
@@ -70,6 +76,9 @@ func runServe(args []string) error {
 	}
 	if f.deliveryInterval < delivery.MinInterval {
 		return fmt.Errorf("--delivery-interval must be at least %s", delivery.MinInterval)
+	}
+	if f.digestInterval < delivery.MinDigestInterval {
+		return fmt.Errorf("--digest-interval must be at least %s", delivery.MinDigestInterval)
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -138,8 +147,13 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		return err
 	}
 	defer closeObjects()
+	keys, err := digest.OpenKeyring(d.digestKeys(), digest.KeyringOptions{Rotation: f.keyRotation})
+	if err != nil {
+		return fmt.Errorf("open digest signing keys: %w", err)
+	}
 	deliver, err := delivery.New(jnl, trails, objects, delivery.Options{
 		Dir: d.delivery(), Interval: f.deliveryInterval, SNSTopics: f.snsTopics, Logger: logger,
+		DigestInterval: f.digestInterval, Signer: keys,
 	})
 	if err != nil {
 		return err
@@ -147,7 +161,7 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	ct, err := cloudtrail.New(cloudtrail.Options{
 		Store: hist, Index: indexer, TokenKey: tokenKey,
 		Retention: f.retention, LookupRateLimit: f.lookupRate, Logger: logger,
-		Trails: trails, Buckets: objects, Status: deliver, SNSTopics: f.snsTopics,
+		Trails: trails, Buckets: objects, Status: deliver, SNSTopics: f.snsTopics, Keys: keys,
 	})
 	if err != nil {
 		return err

@@ -55,6 +55,10 @@ type Options struct {
 	Status             trail.StatusSource // delivery status for GetTrailStatus; nil = no deliveries yet
 	SNSTopics          map[string]string  // SNS topic name -> notification webhook URL
 	MaxTrailsPerRegion int                // default DefaultMaxTrailsPerRegion
+
+	// Keys lists the digest signing keys for ListPublicKeys; nil answers it
+	// with UnsupportedOperationException.
+	Keys PublicKeySource
 }
 
 // Service is the CloudTrail API.
@@ -113,6 +117,8 @@ func (s *Service) Handle(ctx context.Context, c *api.Call) *api.Result {
 		err = api.Errorf("UnknownOperationException", "X-Amz-Target must name a CloudTrail operation (%s.<Operation>).", TargetPrefix)
 	case op == "LookupEvents":
 		res, err = s.lookupEvents(ctx, c)
+	case op == "ListPublicKeys":
+		res, err = s.listPublicKeys(ctx, c)
 	case trailOperations[op] != nil:
 		res, err = s.serveTrailOperation(ctx, c, op, trailOperations[op])
 	case knownOperations[op]:

@@ -3,7 +3,10 @@ package delivery
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"sort"
 
 	"github.com/cairn-audit/cairn/internal/event"
@@ -20,17 +23,18 @@ type Stream interface {
 
 // regionFile is one region's log file of a batch, being built.
 type regionFile struct {
-	region   string
-	buf      bytes.Buffer
-	zw       *gzip.Writer
-	records  int
-	raw      int // uncompressed bytes
-	oldest   string
-	newest   string
+	region  string
+	buf     bytes.Buffer
+	zw      *gzip.Writer
+	sum     hash.Hash // SHA-256 of the uncompressed file, for digests
+	records int
+	raw     int // uncompressed bytes
+	oldest  string
+	newest  string
 }
 
 func newRegionFile(region string) *regionFile {
-	f := &regionFile{region: region}
+	f := &regionFile{region: region, sum: sha256.New()}
 	f.zw, _ = gzip.NewWriterLevel(&f.buf, gzip.DefaultCompression) // the level is valid
 	return f
 }
@@ -40,10 +44,10 @@ func (f *regionFile) add(m *event.Meta, rec []byte) error {
 	if f.records == 0 {
 		sep = `{"Records":[`
 	}
-	if _, err := f.zw.Write([]byte(sep)); err != nil {
+	if err := f.write([]byte(sep)); err != nil {
 		return err
 	}
-	if _, err := f.zw.Write(rec); err != nil {
+	if err := f.write(rec); err != nil {
 		return err
 	}
 	f.records++
@@ -58,8 +62,17 @@ func (f *regionFile) add(m *event.Meta, rec []byte) error {
 	return nil
 }
 
+func (f *regionFile) write(b []byte) error {
+	f.sum.Write(b)
+	_, err := f.zw.Write(b)
+	return err
+}
+
+// hash is the hex SHA-256 of the uncompressed file; valid after close.
+func (f *regionFile) hash() string { return hex.EncodeToString(f.sum.Sum(nil)) }
+
 func (f *regionFile) close() ([]byte, error) {
-	if _, err := f.zw.Write([]byte("]}")); err != nil {
+	if err := f.write([]byte("]}")); err != nil {
 		return nil, err
 	}
 	if err := f.zw.Close(); err != nil {

@@ -35,7 +35,7 @@ func TestDeliversMatchingEventsOncePerRegionInAWSLayout(t *testing.T) {
 		}
 	}
 	_, other := f.ev("999999999999", "us-east-1", "cloudtrail.amazonaws.com", "DescribeTrails", true, false) // other account
-	_, data := f.ev("111122223333", "us-east-1", "s3.amazonaws.com", "GetObject", true, true)             // not selected
+	_, data := f.ev("111122223333", "us-east-1", "s3.amazonaws.com", "GetObject", true, true)                // not selected
 	f.start(Options{})
 	byTrail := func() (map[string][]string, map[string][]string) {
 		one, many := map[string][]string{}, map[string][]string{}

@@ -51,9 +51,14 @@ type Options struct {
 	// in the map are not notified.
 	SNSTopics     map[string]string
 	NotifyTimeout time.Duration // default DefaultNotifyTimeout
-	HTTPClient    *http.Client  // for notifications; default http.DefaultClient
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// DigestInterval is how often trails with log file validation write a
+	// digest per region; default DefaultDigestInterval.
+	DigestInterval time.Duration
+	// Signer signs digests; without one, trails write no digests.
+	Signer     Signer
+	HTTPClient *http.Client // for notifications; default http.DefaultClient
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -71,6 +76,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetryMax < o.RetryMin {
 		o.RetryMax = max(DefaultRetryMax, o.RetryMin)
+	}
+	if o.DigestInterval <= 0 {
+		o.DigestInterval = DefaultDigestInterval
 	}
 	if o.NotifyTimeout <= 0 {
 		o.NotifyTimeout = DefaultNotifyTimeout

@@ -32,9 +32,10 @@ type pending struct {
 
 // state is a trail's durable delivery state.
 type state struct {
-	Cursor  uint64       `json:"cursor"` // every event up to here is delivered or not wanted
-	Pending *pending     `json:"pending,omitempty"`
-	Status  trail.Status `json:"status"`
+	Cursor  uint64            `json:"cursor"` // every event up to here is delivered or not wanted
+	Pending *pending          `json:"pending,omitempty"`
+	Chains  map[string]*chain `json:"chains,omitempty"` // digest chains by region
+	Status  trail.Status      `json:"status"`
 }
 
 func loadState(dir string) (state, error) {

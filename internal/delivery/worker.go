@@ -66,21 +66,39 @@ func (w *worker) run(ctx context.Context) {
 	backoff := w.e.opts.RetryMin
 	next := w.e.opts.Now().Add(w.e.opts.Interval)
 	for {
+		// backOff waits after a failure; false means the worker is stopping.
+		backOff := func(what string, err error) bool {
+			if ctx.Err() != nil {
+				return false
+			}
+			log.Warn(what+" failed; will retry", "err", err, "retryIn", backoff)
+			if !sleep(ctx, backoff) {
+				return false
+			}
+			backoff = min(2*backoff, w.e.opts.RetryMax)
+			return true
+		}
 		if w.st.Pending != nil {
 			if err := w.store(ctx); err != nil {
-				if ctx.Err() != nil {
+				if !backOff("log file delivery", err) {
 					return
 				}
-				log.Warn("log file delivery failed; will retry", "err", err, "retryIn", backoff)
-				if !sleep(ctx, backoff) {
-					return
-				}
-				backoff = min(2*backoff, w.e.opts.RetryMax)
 				continue
 			}
 			backoff = w.e.opts.RetryMin
 		}
-		if d := next.Sub(w.e.opts.Now()); d > 0 {
+		if err := w.writeDigests(ctx); err != nil {
+			if !backOff("digest delivery", err) {
+				return
+			}
+			continue
+		}
+		wake := next
+		if d := w.nextDigest(); !d.IsZero() && d.Before(wake) {
+			wake = d
+		}
+		kicked := false
+		if d := wake.Sub(w.e.opts.Now()); d > 0 {
 			t := time.NewTimer(d)
 			select {
 			case <-ctx.Done():
@@ -88,8 +106,12 @@ func (w *worker) run(ctx context.Context) {
 				return
 			case <-w.kick:
 				t.Stop()
+				kicked = true
 			case <-t.C:
 			}
+		}
+		if !kicked && w.e.opts.Now().Before(next) {
+			continue // woken for a digest
 		}
 		next = w.e.opts.Now().Add(w.e.opts.Interval)
 		more, err := w.cut()
@@ -195,6 +217,7 @@ func (w *worker) store(ctx context.Context) error {
 	attempt := w.e.opts.Now().UTC()
 	w.setStatus(func(s *trail.Status) { s.LatestDeliveryAttemptTime = attempt })
 	var keys []string
+	var stored []pendingFile
 	known := map[string]bool{}
 	for _, pf := range p.Files {
 		known[pf.Region] = true
@@ -216,8 +239,10 @@ func (w *worker) store(ctx context.Context) error {
 			return fmt.Errorf("deliver s3://%s/%s: %w", f.t.S3BucketName, pf.Key, err)
 		}
 		keys = append(keys, pf.Key)
+		stored = append(stored, pf)
 	}
 	done := w.e.opts.Now().UTC()
+	w.addFiles(f.t, w.built, stored, done)
 	w.mu.Lock()
 	w.st.Cursor, w.st.Pending = p.Last, nil
 	w.st.Status.LatestDeliveryTime = done

@@ -59,4 +59,3 @@ func ipShaped(name string) bool {
 	}
 	return true
 }
-

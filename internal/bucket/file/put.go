@@ -226,4 +226,3 @@ func (s *Store) mkdirDurable(dir string) error {
 	}
 	return err
 }
-

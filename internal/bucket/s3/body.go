@@ -94,4 +94,3 @@ func checkBody(n int64, sum []byte, opts bucket.PutOptions) error {
 	}
 	return nil
 }
-

@@ -19,7 +19,6 @@ import (
 	"github.com/cairn-audit/cairn/internal/bucket"
 )
 
-
 // Put uploads the object with PutObject. A body that cannot seek (or whose
 // length is unknown) is first spooled to a temp file. The ETag is the
 // server's; PutOptions.ETag is ignored. LastModified is the response's Date.
