@@ -1,7 +1,7 @@
 # Cairn. `make run` serves with embedded defaults; `make test` runs everything.
 GO      ?= go
 BIN     ?= bin/cairn
-FUZZTIME ?= 10s
+FUZZTIME ?= 5s
 
 .PHONY: build run test unit e2e fuzz bench vet deps clean
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every fuzz target briefly (FUZZTIME, default 10s each).
+# Runs every fuzz target briefly (FUZZTIME, default 5s each).
 set -euo pipefail
-t="${FUZZTIME:-10s}"
+t="${FUZZTIME:-5s}"
 for pkg in $(go list ./internal/...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do

@@ -11,7 +11,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 go test -count=1 -timeout 20m ./... 2>&1 | tee "$log"
 tests=${PIPESTATUS[0]}
-FUZZTIME="${FUZZTIME:-10s}" ./scripts/fuzz.sh
+FUZZTIME="${FUZZTIME:-5s}" ./scripts/fuzz.sh
 fuzz=$?
 passed=$(grep -c '^ok ' "$log")
 failed=$(grep -cE '^FAIL[[:space:]]' "$log")

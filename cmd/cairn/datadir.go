@@ -38,6 +38,8 @@ func (d dataDir) s3Uploads() string   { return d.path("s3-uploads") }
 func (d dataDir) trails() string      { return d.path("trails") }
 func (d dataDir) delivery() string    { return d.path("delivery") }
 func (d dataDir) digestKeys() string  { return d.path("keys", "digest") }
+func (d dataDir) channels() string    { return d.path("channels") }
+func (d dataDir) auditEvents() string { return d.path("channels", "events") }
 
 // secretKey returns the key in keys/<name>, creating a random one on first use.
 func (d dataDir) secretKey(name string, size int) ([]byte, error) {

@@ -19,7 +19,9 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/auth"
+	"github.com/cairn-audit/cairn/internal/channel"
 	"github.com/cairn-audit/cairn/internal/cloudtrail"
+	"github.com/cairn-audit/cairn/internal/cloudtraildata"
 	"github.com/cairn-audit/cairn/internal/delivery"
 	"github.com/cairn-audit/cairn/internal/digest"
 	"github.com/cairn-audit/cairn/internal/history"
@@ -49,6 +51,7 @@ type serveFlags struct {
 	keyRotation          time.Duration
 	storage              storageFlags
 	snsTopics            topicFlag
+	upstreams            upstreamFlag
 }
 
 func runServe(args []string) error {
@@ -70,6 +73,8 @@ func runServe(args []string) error {
 	f.storage.register(fl)
 	f.snsTopics = topicFlag{}
 	fl.Var(f.snsTopics, "sns-topic", "NAME=URL: trails naming SNS topic NAME announce delivered files by POSTing SNS notifications to URL (repeatable)")
+	f.upstreams = upstreamFlag{}
+	fl.Var(f.upstreams, "upstream", "[SERVICE=]URL: forward (and record) calls to SERVICE, or to every service Cairn does not serve, to this AWS-compatible endpoint (repeatable)")
 	f.retention = cloudtrail.DefaultRetention
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -158,24 +163,48 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// Lake channels, and the stream their PutAuditEvents events are stored in
+	// (its own journal, never trimmed, kept for the Lake: see docs/CHANNELS.md).
+	channels, err := channel.Open(d.channels(), channel.Options{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("open channel store: %w", err)
+	}
+	defer channels.Close()
+	auditEvents, err := journal.Open(d.auditEvents(), journal.Options{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("open audit event journal: %w", err)
+	}
+	defer auditEvents.Close()
+	ctData, err := cloudtraildata.New(cloudtraildata.Options{Channels: channels, Stream: auditEvents, Logger: logger})
+	if err != nil {
+		return err
+	}
 	ct, err := cloudtrail.New(cloudtrail.Options{
 		Store: hist, Index: indexer, TokenKey: tokenKey,
 		Retention: f.retention, LookupRateLimit: f.lookupRate, Logger: logger,
-		Trails: trails, Buckets: objects, Status: deliver, SNSTopics: f.snsTopics, Keys: keys,
+		Trails: trails, Buckets: objects, Status: deliver, SNSTopics: f.snsTopics, Keys: keys, Channels: channels,
 	})
 	if err != nil {
 		return err
 	}
-	services := []api.Service{ct, iam.New(ids), sts.New()}
+	services := []api.Service{ct, ctData, iam.New(ids), sts.New()}
 	if f.storage.embedded() {
 		services = append(services, s3api.New(objects, s3api.Options{UploadDir: d.s3Uploads(), Logger: logger}))
 	}
-	front := server.New(server.Options{
+	sopts := server.Options{
 		Verifier: auth.NewVerifier(auth.FromIdentity(ids), auth.DefaultOptions()),
 		Recorder: recorder.New(jnl, nil),
 		Services: services,
 		Logger:   logger,
-	})
+	}
+	gw, err := f.upstreams.open(d, sopts, creds.AccountID, logger)
+	if err != nil {
+		return err
+	}
+	if gw != nil {
+		sopts.Gateway = gw
+	}
+	front := server.New(sopts)
 
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -220,6 +249,9 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 			logger.Error("trail delivery stopped", "err", err)
 		}
 	})
+	if gw != nil {
+		wg.Go(func() { gw.Run(bg) })
+	}
 	wg.Go(func() {
 		trimJournal(bg, jnl, []consumer{indexer.Applied, func() uint64 { return deliver.Needed() - 1 }}, logger)
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/api"
 	objstore "github.com/cairn-audit/cairn/internal/bucket"
+	"github.com/cairn-audit/cairn/internal/channel"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/trail"
@@ -59,6 +60,10 @@ type Options struct {
 	// Keys lists the digest signing keys for ListPublicKeys; nil answers it
 	// with UnsupportedOperationException.
 	Keys PublicKeySource
+	// Channels holds the Lake channels; nil answers the channel and
+	// resource policy operations with UnsupportedOperationException.
+	Channels             *channel.Store
+	MaxChannelsPerRegion int // default DefaultMaxChannelsPerRegion
 }
 
 // Service is the CloudTrail API.
@@ -93,6 +98,9 @@ func New(opts Options) (*Service, error) {
 	if opts.MaxTrailsPerRegion <= 0 {
 		opts.MaxTrailsPerRegion = DefaultMaxTrailsPerRegion
 	}
+	if opts.MaxChannelsPerRegion <= 0 {
+		opts.MaxChannelsPerRegion = DefaultMaxChannelsPerRegion
+	}
 	s := &Service{opts: opts, proto: api.JSON{TargetPrefix: TargetPrefix}, tokens: tokenCodec{key: opts.TokenKey}, now: opts.Now}
 	if opts.LookupRateLimit > 0 {
 		s.limiter = newRateLimiter(opts.LookupRateLimit)
@@ -119,6 +127,10 @@ func (s *Service) Handle(ctx context.Context, c *api.Call) *api.Result {
 		res, err = s.lookupEvents(ctx, c)
 	case op == "ListPublicKeys":
 		res, err = s.listPublicKeys(ctx, c)
+	case channelOperations[op] != nil:
+		res, err = s.serveChannelOperation(ctx, c, op, channelOperations[op])
+	case tagOperations[op] && s.opts.Channels != nil && namesChannel(c.Body):
+		res, err = s.channelTags(ctx, c, op)
 	case trailOperations[op] != nil:
 		res, err = s.serveTrailOperation(ctx, c, op, trailOperations[op])
 	case knownOperations[op]:

@@ -12,6 +12,10 @@ const (
 	TypeAwsAPICall     = "AwsApiCall"
 	CategoryManagement = "Management"
 	CategoryData       = "Data"
+	// CategoryActivityAuditLog and TypeActivityLog mark events ingested from
+	// outside AWS through a channel (cloudtrail-data PutAuditEvents).
+	CategoryActivityAuditLog = "ActivityAuditLog"
+	TypeActivityLog          = "ActivityLog"
 )
 
 // TimeFormat is the layout of eventTime in records.

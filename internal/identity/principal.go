@@ -25,3 +25,14 @@ func (p Principal) LookupName() string {
 	}
 	return p.UserName
 }
+
+// TypeUnknown is the userIdentity.type of a caller Cairn could not
+// authenticate (a key it does not know, or a signature it could not verify)
+// on a call it forwarded to an upstream service anyway.
+const TypeUnknown = "Unknown"
+
+// UnknownPrincipal is an unauthenticated caller known only by the access key
+// id it signed with; it records as {"type":"Unknown","accessKeyId":...}.
+func UnknownPrincipal(accessKeyID string) Principal {
+	return Principal{Type: TypeUnknown, AccessKeyID: accessKeyID}
+}

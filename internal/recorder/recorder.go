@@ -52,6 +52,9 @@ type Input struct {
 	TLS       *tls.ConnectionState
 	Host      string
 	Result    *api.Result
+	// Account is the recipient account when it is not the caller's (an
+	// Unknown caller has none); default Caller.AccountID.
+	Account string
 }
 
 // Record makes the call's event durable and returns the entry as appended.
@@ -60,6 +63,13 @@ func (r *Recorder) Record(ctx context.Context, in Input) (event.Entry, error) {
 	if err != nil {
 		return e, err
 	}
+	return r.AppendEntry(ctx, e)
+}
+
+// AppendEntry appends an entry built earlier (by Build or a failed Record)
+// and returns it with its sequence number: how a call whose recording failed
+// is recorded once the stream takes appends again.
+func (r *Recorder) AppendEntry(ctx context.Context, e event.Entry) (event.Entry, error) {
 	payload, err := e.MarshalBinary()
 	if err != nil {
 		return e, fmt.Errorf("encode event %s: %w", e.Meta.EventID, err)
@@ -85,6 +95,10 @@ func (r *Recorder) Build(in Input) (event.Entry, error) {
 		category, management = event.CategoryData, false
 	}
 	readOnly := res.ReadOnly
+	account := in.Account
+	if account == "" {
+		account = in.Caller.AccountID
+	}
 	rec := event.Record{
 		EventVersion: event.Version,
 		UserIdentity: event.UserIdentity{
@@ -109,7 +123,7 @@ func (r *Recorder) Build(in Input) (event.Entry, error) {
 		EventType:          event.TypeAwsAPICall,
 		APIVersion:         res.APIVersion,
 		ManagementEvent:    &management,
-		RecipientAccountID: in.Caller.AccountID,
+		RecipientAccountID: account,
 		EventCategory:      category,
 	}
 	var err error
@@ -121,7 +135,7 @@ func (r *Recorder) Build(in Input) (event.Entry, error) {
 	}
 	for _, ref := range res.Resources {
 		if ref.ARN != "" {
-			rec.Resources = append(rec.Resources, event.Resource{ARN: ref.ARN, AccountID: in.Caller.AccountID, Type: ref.Type})
+			rec.Resources = append(rec.Resources, event.Resource{ARN: ref.ARN, AccountID: account, Type: ref.Type})
 		}
 	}
 	if in.TLS != nil {
@@ -138,7 +152,7 @@ func (r *Recorder) Build(in Input) (event.Entry, error) {
 	return event.Entry{
 		Meta: event.Meta{
 			Time:        now,
-			Account:     in.Caller.AccountID,
+			Account:     account,
 			Region:      region,
 			EventID:     rec.EventID,
 			EventName:   rec.EventName,

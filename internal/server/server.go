@@ -41,6 +41,16 @@ type Options struct {
 	MaxStreamBodyBytes int64
 	Now                func() time.Time
 	Logger             *slog.Logger
+	// Gateway, when set, takes the signed requests of the services it routes
+	// to an upstream (internal/gateway): every service Cairn does not serve,
+	// and those it does when routed by name.
+	Gateway Gateway
+}
+
+// Gateway forwards calls to upstream services and records them.
+type Gateway interface {
+	Route(service string) (*url.URL, bool)
+	ServeHTTP(w http.ResponseWriter, r *http.Request)
 }
 
 // Server is an http.Handler.
@@ -79,6 +89,12 @@ func New(opts Options) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := event.NewID()
 	scope, signed := auth.ParseScope(r)
+	if signed && s.opts.Gateway != nil {
+		if _, ok := s.opts.Gateway.Route(scope.Service); ok {
+			s.opts.Gateway.ServeHTTP(w, r)
+			return
+		}
+	}
 	if svc := s.services[scope.Service]; signed && svc != nil {
 		if bs, ok := svc.(api.BodyStreamer); ok && bs.StreamBody(r) {
 			s.serveStreaming(w, r, requestID, svc)
