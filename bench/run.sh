@@ -98,3 +98,16 @@ for ep in http://127.0.0.1:4615 http://127.0.0.1:4616; do
     /usr/bin/time -f "cairn validate: %e s, max RSS %M KB" ./bin/cairn validate --endpoint $ep --trail-arn $arn --start-time "${day}T00:00:00Z" --end-time "${next}T00:00:00Z" 2>&1 | tail -3
   done
 done
+
+echo "== 7. PutAuditEvents: durable events/s, batches of 100, 16 concurrent clients"
+rm -rf "$B/audit" "$B/audit.log"
+serve "$B/audit" 4617
+go build -o bin/auditload ./bench/auditload
+./bin/auditload -data "$B/audit" -workers 16 -batch 100 -duration 15s
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+
+echo "== 8. Gateway overhead: the same client directly and through cairn --upstream (stub upstream at 1,000/s; moto at 100/s)"
+go build -o bin/gateway ./bench/gateway
+./bin/gateway -cairn bin/cairn -upstream stub -op getitem -rate 1000
+./bin/gateway -cairn bin/cairn -upstream stub -op getobject -rate 1000
+./bin/gateway -cairn bin/cairn -upstream moto -op getitem -rate 100

@@ -147,6 +147,12 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		return fmt.Errorf("open trail store: %w", err)
 	}
 	defer trails.Close()
+	if up, ok := f.upstreams["s3"]; ok && f.storage.embedded() {
+		// S3 goes upstream, so the trail buckets live there too; Cairn's
+		// root keys sign by default (an upstream sharing Cairn's keys).
+		f.storage.endpoint = up
+		f.storage.fallbackKey, f.storage.fallbackSecret = creds.AccessKeyID, creds.SecretAccessKey
+	}
 	objects, closeObjects, err := f.storage.open(ctx, d, logger)
 	if err != nil {
 		return err

@@ -20,6 +20,9 @@ import (
 type storageFlags struct {
 	endpoint, region, accessKey, secretKey string
 	pathStyle                              bool
+	// fallbackKey/Secret sign for the external endpoint when no S3
+	// credentials are given (--upstream s3=URL: Cairn's root keys).
+	fallbackKey, fallbackSecret string
 }
 
 func (s *storageFlags) register(fl *flag.FlagSet) {
@@ -48,6 +51,9 @@ func (s *storageFlags) open(ctx context.Context, d dataDir, logger *slog.Logger)
 	}
 	if sk == "" {
 		sk = os.Getenv("CAIRN_S3_SECRET_ACCESS_KEY")
+	}
+	if ak == "" && sk == "" {
+		ak, sk = s.fallbackKey, s.fallbackSecret
 	}
 	if ak == "" || sk == "" {
 		return nil, nil, errors.New("--s3-endpoint needs credentials: --s3-access-key-id/--s3-secret-access-key or $CAIRN_S3_ACCESS_KEY_ID/$CAIRN_S3_SECRET_ACCESS_KEY")

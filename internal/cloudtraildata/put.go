@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/channel"
+	"github.com/cairn-audit/cairn/internal/event"
 )
 
 type resultEntry struct {
@@ -120,7 +121,7 @@ func (s *Service) findChannel(c *api.Call) (channel.Channel, error) {
 // and updates the channel's ingestion status.
 func (s *Service) ingest(ctx context.Context, c *api.Call, ch *channel.Channel, events []auditEvent, now time.Time) (*putOutput, error) {
 	out := &putOutput{Successful: []resultEntry{}, Failed: []errorEntry{}}
-	ids := newIDs(len(events))
+	ids := event.NewIDs(len(events))
 	b := newRecordBuilder(c.Region, ch, now)
 	payloads := make([][]byte, 0, len(events))
 	for i := range events {

@@ -1,8 +1,6 @@
 package cloudtraildata
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -80,28 +78,4 @@ func (b *recordBuilder) entry(eventID string, data []byte, f eventFields) ([]byt
 func appendJSONString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s) // a string always marshals
 	return append(b, q...)
-}
-
-// newIDs returns n random (version 4) UUIDs, drawing randomness once.
-func newIDs(n int) []string {
-	raw := make([]byte, 16*n)
-	_, _ = rand.Read(raw) // crypto/rand.Read never fails (Go 1.24+)
-	out := make([]string, n)
-	var s [36]byte
-	for i := range out {
-		b := raw[16*i : 16*i+16]
-		b[6] = b[6]&0x0f | 0x40
-		b[8] = b[8]&0x3f | 0x80
-		hex.Encode(s[0:8], b[0:4])
-		s[8] = '-'
-		hex.Encode(s[9:13], b[4:6])
-		s[13] = '-'
-		hex.Encode(s[14:18], b[6:8])
-		s[18] = '-'
-		hex.Encode(s[19:23], b[8:10])
-		s[23] = '-'
-		hex.Encode(s[24:], b[10:])
-		out[i] = string(s[:])
-	}
-	return out
 }

@@ -124,7 +124,14 @@ func (w *worker) writeDigests(ctx context.Context) error {
 			case now.Before(c.Start.Add(w.e.opts.DigestInterval)):
 				continue
 			}
+			// On schedule, windows are exactly DigestInterval long (as AWS's
+			// hourly ones), so a missing digest's name can be told from its
+			// neighbours; after a long stop, or at a chain's end, the window
+			// runs to now.
 			end := now
+			if due := c.Start.Add(w.e.opts.DigestInterval); !c.Final && now.Before(due.Add(w.e.opts.DigestInterval)) {
+				end = due
+			}
 			if !end.After(c.Start) {
 				end = c.Start.Add(time.Second)
 			}
