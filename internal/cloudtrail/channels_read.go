@@ -3,10 +3,10 @@ package cloudtrail
 import (
 	"context"
 	"crypto/sha256"
+	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/channel"
-	"github.com/cairn-audit/cairn/internal/history"
 )
 
 // ListChannels page sizes (MaxResults 1-1000; the default is the maximum).
@@ -87,44 +87,14 @@ func (s *Service) listChannels(_ context.Context, c *api.Call) (*api.Result, err
 	}
 	chans := s.opts.Channels.List(c.Caller.AccountID, c.Region)
 	qh := listChannelsHash(c.Caller.AccountID, c.Region)
-	resumed, after, skip := false, int64(0), uint64(0)
-	if in.NextToken != nil {
-		cur, err := s.tokens.decode(*in.NextToken, qh)
-		if err != nil {
-			return nil, api.Errorf("InvalidNextTokenException", "The NextToken is not valid: it is malformed or was issued for another request.")
-		}
-		resumed, after, skip = true, cur.Time.UnixMilli(), cur.Seq
-		n := 0
-		for left := skip; n < len(chans); n++ {
-			ms := chans[n].Created.UnixMilli()
-			if ms > after || ms == after && left == 0 {
-				break
-			}
-			if ms == after {
-				left--
-			}
-		}
-		chans = chans[n:]
+	page, next, err := pageByCreated(s, chans, func(ch channel.Channel) time.Time { return ch.Created }, qh, in.NextToken, size)
+	if err != nil {
+		return nil, err
 	}
 	out := struct {
 		Channels  []channelInfo `json:"Channels"`
 		NextToken string        `json:"NextToken,omitempty"`
-	}{Channels: []channelInfo{}}
-	page := chans
-	if len(page) > size {
-		page = page[:size]
-		last := page[len(page)-1].Created
-		var same uint64 // channels created at last's millisecond returned so far
-		for _, ch := range page {
-			if ch.Created.UnixMilli() == last.UnixMilli() {
-				same++
-			}
-		}
-		if resumed && after == last.UnixMilli() {
-			same += skip
-		}
-		out.NextToken = s.tokens.encode(qh, history.Cursor{Time: last, Seq: same})
-	}
+	}{Channels: []channelInfo{}, NextToken: next}
 	for _, ch := range page {
 		out.Channels = append(out.Channels, channelInfo{ChannelArn: ch.ARN, Name: ch.Name})
 	}

@@ -5,9 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"slices"
+	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
-	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
@@ -114,44 +114,14 @@ func (s *Service) listTrails(_ context.Context, c *api.Call) (*api.Result, error
 		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ARN, b.ARN))
 	})
 	qh := listTrailsHash(c.Caller.AccountID)
-	resumed, after, skip := false, int64(0), uint64(0)
-	if in.NextToken != nil {
-		cur, err := s.tokens.decode(*in.NextToken, qh)
-		if err != nil {
-			return nil, api.Errorf("InvalidNextTokenException", "The NextToken is not valid: it is malformed or was issued for another request.")
-		}
-		resumed, after, skip = true, cur.Time.UnixMilli(), cur.Seq
-		n := 0
-		for left := skip; n < len(trails); n++ {
-			ms := trails[n].Created.UnixMilli()
-			if ms > after || ms == after && left == 0 {
-				break
-			}
-			if ms == after {
-				left--
-			}
-		}
-		trails = trails[n:]
+	page, next, err := pageByCreated(s, trails, func(t trail.Trail) time.Time { return t.Created }, qh, in.NextToken, listTrailsPageSize)
+	if err != nil {
+		return nil, err
 	}
 	out := struct {
 		Trails    []trailInfo `json:"Trails"`
 		NextToken string      `json:"NextToken,omitempty"`
-	}{Trails: []trailInfo{}}
-	page := trails
-	if len(page) > listTrailsPageSize {
-		page = page[:listTrailsPageSize]
-		last := page[len(page)-1].Created
-		var same uint64 // trails created at last's millisecond returned so far
-		for _, t := range page {
-			if t.Created.UnixMilli() == last.UnixMilli() {
-				same++
-			}
-		}
-		if resumed && after == last.UnixMilli() {
-			same += skip
-		}
-		out.NextToken = s.tokens.encode(qh, history.Cursor{Time: last, Seq: same})
-	}
+	}{Trails: []trailInfo{}, NextToken: next}
 	for _, t := range page {
 		out.Trails = append(out.Trails, trailInfo{TrailARN: t.ARN, Name: t.Name, HomeRegion: t.HomeRegion})
 	}

@@ -80,7 +80,9 @@ func (d *digestObj) startTime(interval time.Duration) time.Time {
 }
 
 // intervalOf is Options.DigestInterval, or the most common window length of
-// the region's digests (ties: the shorter), or 0.
+// the region's digests, or 0. Ties go to the longer window: the short ones
+// are typically a chain's last digest (after StopLogging), which covers only
+// the part of an interval before logging stopped.
 func (v *validator) intervalOf(ds []*digestObj) time.Duration {
 	if v.opts.DigestInterval > 0 {
 		return v.opts.DigestInterval
@@ -95,7 +97,7 @@ func (v *validator) intervalOf(ds []*digestObj) time.Duration {
 	}
 	var best time.Duration
 	for l, n := range counts {
-		if n > counts[best] || (n == counts[best] && l < best) {
+		if n > counts[best] || (n == counts[best] && l > best) {
 			best = l
 		}
 	}
