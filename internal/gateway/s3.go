@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cairn-audit/cairn/internal/event"
+	"github.com/cairn-audit/cairn/internal/s3api"
 )
 
 // S3 is recorded the way internal/s3api records it: requestParameters are
@@ -45,102 +46,10 @@ var s3EventNames = map[string]string{
 	"DeletePublicAccessBlock":            "DeleteBucketPublicAccessBlock",
 }
 
-// s3Subresources name the operation of a request carrying a subresource
-// query parameter: [GET, PUT, DELETE, POST] on a bucket, then on an object.
-var s3Subresources = map[string][2][4]string{
-	"acl":               {{"GetBucketAcl", "PutBucketAcl"}, {"GetObjectAcl", "PutObjectAcl"}},
-	"cors":              {{"GetBucketCors", "PutBucketCors", "DeleteBucketCors"}},
-	"encryption":        {{"GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"}},
-	"lifecycle":         {{"GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle"}},
-	"location":          {{"GetBucketLocation"}},
-	"logging":           {{"GetBucketLogging", "PutBucketLogging"}},
-	"notification":      {{"GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration"}},
-	"policy":            {{"GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"}},
-	"publicAccessBlock": {{"GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock"}},
-	"replication":       {{"GetBucketReplication", "PutBucketReplication", "DeleteBucketReplication"}},
-	"tagging":           {{"GetBucketTagging", "PutBucketTagging", "DeleteBucketTagging"}, {"GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging"}},
-	"versioning":        {{"GetBucketVersioning", "PutBucketVersioning"}},
-	"versions":          {{"ListObjectVersions"}},
-	"website":           {{"GetBucketWebsite", "PutBucketWebsite", "DeleteBucketWebsite"}},
-	"uploads":           {{"ListMultipartUploads"}, {3: "CreateMultipartUpload"}},
-	"delete":            {{3: "DeleteObjects"}},
-	"attributes":        {{}, {"GetObjectAttributes"}},
-	"restore":           {{}, {3: "RestoreObject"}},
-	"retention":         {{}, {"GetObjectRetention", "PutObjectRetention"}},
-	"legal-hold":        {{}, {"GetObjectLegalHold", "PutObjectLegalHold"}},
-}
-
-var methodIndex = map[string]int{http.MethodGet: 0, http.MethodHead: 0, http.MethodPut: 1, http.MethodDelete: 2, http.MethodPost: 3}
-
-// s3Operation names the S3 operation of a request the model did not resolve.
+// s3Operation names the S3 operation of a request the model did not resolve,
+// with the embedded S3 API's own routing.
 func s3Operation(method, bucket, key string, q url.Values, h http.Header) string {
-	mi, ok := methodIndex[method]
-	if !ok {
-		return ""
-	}
-	if bucket == "" {
-		if method == http.MethodGet {
-			return "ListBuckets"
-		}
-		return ""
-	}
-	level := 0
-	if key != "" {
-		level = 1
-	}
-	for sub, ops := range s3Subresources {
-		if q.Has(sub) {
-			if name := ops[level][mi]; name != "" {
-				return name
-			}
-		}
-	}
-	if key == "" {
-		switch method {
-		case http.MethodGet:
-			if q.Get("list-type") == "2" {
-				return "ListObjectsV2"
-			}
-			return "ListObjects"
-		case http.MethodHead:
-			return "HeadBucket"
-		case http.MethodPut:
-			return "CreateBucket"
-		case http.MethodDelete:
-			return "DeleteBucket"
-		}
-		return ""
-	}
-	upload := q.Has("uploadId")
-	switch method {
-	case http.MethodGet:
-		if upload {
-			return "ListParts"
-		}
-		return "GetObject"
-	case http.MethodHead:
-		return "HeadObject"
-	case http.MethodPut:
-		switch {
-		case upload && h.Get("X-Amz-Copy-Source") != "":
-			return "UploadPartCopy"
-		case upload:
-			return "UploadPart"
-		case h.Get("X-Amz-Copy-Source") != "":
-			return "CopyObject"
-		}
-		return "PutObject"
-	case http.MethodDelete:
-		if upload {
-			return "AbortMultipartUpload"
-		}
-		return "DeleteObject"
-	case http.MethodPost:
-		if upload {
-			return "CompleteMultipartUpload"
-		}
-	}
-	return ""
+	return s3api.OperationName(method, bucket, key, q, h)
 }
 
 // s3Streams reports whether an S3 request's body must stream: everything but

@@ -263,3 +263,11 @@ func lookupOperation(method string, t target, q url.Values, h http.Header) *oper
 	op.readOnly = method == http.MethodGet || method == http.MethodHead
 	return op
 }
+
+// OperationName names the S3 operation a request asks for, from its method,
+// bucket and key (either may be empty), query and headers; "" if the method is
+// not allowed on what it addresses. The recording gateway uses it for S3
+// requests its model tables do not resolve.
+func OperationName(method, bucket, key string, q url.Values, h http.Header) string {
+	return operationName(method, target{bucket: bucket, key: key}, q, h)
+}
