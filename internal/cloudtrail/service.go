@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/channel"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/history"
+	"github.com/cairn-audit/cairn/internal/lake"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
@@ -64,6 +65,9 @@ type Options struct {
 	// resource policy operations with UnsupportedOperationException.
 	Channels             *channel.Store
 	MaxChannelsPerRegion int // default DefaultMaxChannelsPerRegion
+	// Lake serves event data stores, queries and imports; nil answers
+	// those operations with UnsupportedOperationException.
+	Lake *lake.Lake
 }
 
 // Service is the CloudTrail API.
@@ -131,6 +135,8 @@ func (s *Service) Handle(ctx context.Context, c *api.Call) *api.Result {
 		res, err = s.serveChannelOperation(ctx, c, op, channelOperations[op])
 	case tagOperations[op] && s.opts.Channels != nil && namesChannel(c.Body):
 		res, err = s.channelTags(ctx, c, op)
+	case lakeOperations[op] != nil:
+		res, err = s.serveLakeOperation(ctx, c, op, lakeOperations[op])
 	case trailOperations[op] != nil:
 		res, err = s.serveTrailOperation(ctx, c, op, trailOperations[op])
 	case knownOperations[op]:

@@ -1,0 +1,33 @@
+package cloudtrail
+
+import (
+	"context"
+	"maps"
+
+	"github.com/cairn-audit/cairn/internal/api"
+)
+
+// eventDataStoreResourceType is the resources[].type of an event data store in records.
+const eventDataStoreResourceType = "AWS::CloudTrail::EventDataStore"
+
+type lakeHandler func(s *Service, ctx context.Context, c *api.Call) (*api.Result, error)
+
+// lakeOperations are the Lake operations served from Options.Lake: event
+// data stores (lake_eds*.go), queries (lake_query*.go), imports
+// (lake_import*.go) and sample queries.
+var lakeOperations = func() map[string]lakeHandler {
+	m := map[string]lakeHandler{}
+	for _, ops := range []map[string]lakeHandler{edsOperations, queryOperations, importOperations} {
+		maps.Copy(m, ops)
+	}
+	return m
+}()
+
+// serveLakeOperation runs a Lake operation, or answers
+// UnsupportedOperationException when the service has no Lake.
+func (s *Service) serveLakeOperation(ctx context.Context, c *api.Call, op string, h lakeHandler) (*api.Result, error) {
+	if s.opts.Lake == nil {
+		return nil, api.Errorf("UnsupportedOperationException", "Cairn does not support %s: the Lake is not enabled.", op)
+	}
+	return h(s, ctx, c)
+}

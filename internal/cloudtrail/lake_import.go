@@ -1,0 +1,4 @@
+package cloudtrail
+
+// importOperations are the import operations.
+var importOperations = map[string]lakeHandler{}

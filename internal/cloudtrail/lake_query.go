@@ -1,0 +1,4 @@
+package cloudtrail
+
+// queryOperations are the query operations and SearchSampleQueries.
+var queryOperations = map[string]lakeHandler{}
