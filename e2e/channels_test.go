@@ -14,7 +14,6 @@ import (
 	"github.com/cairn-audit/cairn/internal/journal"
 )
 
-const channelEDS = "arn:aws:cloudtrail:us-east-1:" + testAccount + ":eventdatastore/0f3e1c5a-2222-4000-8000-000000000001"
 
 // auditEventData is a valid eventData document for the test account.
 func auditEventData(uid string) string {
@@ -69,6 +68,10 @@ func TestChannelsCLI(t *testing.T) {
 	}
 	s := startServer(t)
 	ct := ctCLI{t, *v1, s}
+	var store cliEDS // the channel's destination: an ActivityAuditLog store
+	ct.ok(&store, "create-event-data-store", "--name", "channel-store", "--no-multi-region-enabled",
+		"--advanced-event-selectors", `[{"Name":"audit","FieldSelectors":[{"Field":"eventCategory","Equals":["ActivityAuditLog"]}]}]`)
+	channelEDS := store.EventDataStoreArn
 	var created cliChannel
 	ct.ok(&created, "create-channel", "--name", "app-audit", "--source", "Custom",
 		"--destinations", "Type=EVENT_DATA_STORE,Location="+channelEDS, "--tags", "Key=team,Value=sec")

@@ -19,6 +19,12 @@ const trailBucket = "trail-api-logs"
 // already holds trailBucket, owned by the test account.
 func startTrailServer(t *testing.T) *server {
 	t.Helper()
+	return startTrailServerWith(t)
+}
+
+// startTrailServerWith is startTrailServer with extra serve flags.
+func startTrailServerWith(t *testing.T, extra ...string) *server {
+	t.Helper()
 	data := t.TempDir()
 	st, err := file.Open(filepath.Join(data, "buckets"), file.Options{})
 	if err != nil {
@@ -30,7 +36,7 @@ func startTrailServer(t *testing.T) *server {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return startServerIn(t, data)
+	return startServerIn(t, data, extra...)
 }
 
 // ctCLI runs `aws cloudtrail` commands of one CLI against one server.
@@ -234,7 +240,7 @@ func TestTrailAPICLI(t *testing.T) {
 				t.Fatalf("after remove-tags %+v", tl)
 			}
 			ct.fails("ResourceNotFoundException", "add-tags", "--resource-id", "arn:aws:cloudtrail:us-east-1:"+testAccount+":trail/gone", "--tags-list", "Key=a,Value=b")
-			ct.fails("ResourceTypeNotSupportedException", "list-tags", "--resource-id-list", "arn:aws:cloudtrail:us-east-1:"+testAccount+":eventdatastore/abc")
+			ct.fails("ResourceNotFoundException", "list-tags", "--resource-id-list", "arn:aws:cloudtrail:us-east-1:"+testAccount+":eventdatastore/00000000-0000-4000-8000-000000000000")
 
 			// DeleteTrail, home region only.
 			ct.fails("InvalidHomeRegionException", "delete-trail", "--name", mainARN, "--region", "eu-west-1")

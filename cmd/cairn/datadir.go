@@ -27,19 +27,20 @@ type dataDir string
 func (d dataDir) path(parts ...string) string {
 	return filepath.Join(append([]string{string(d)}, parts...)...)
 }
-func (d dataDir) credentials() string { return d.path("credentials") }
-func (d dataDir) endpoint() string    { return d.path("endpoint") }
-func (d dataDir) identity() string    { return d.path("identity") }
-func (d dataDir) journal() string     { return d.path("journal") }
-func (d dataDir) history() string     { return d.path("history") }
-func (d dataDir) keys() string        { return d.path("keys") }
-func (d dataDir) buckets() string     { return d.path("buckets") }
-func (d dataDir) s3Uploads() string   { return d.path("s3-uploads") }
-func (d dataDir) trails() string      { return d.path("trails") }
-func (d dataDir) delivery() string    { return d.path("delivery") }
-func (d dataDir) digestKeys() string  { return d.path("keys", "digest") }
-func (d dataDir) channels() string    { return d.path("channels") }
-func (d dataDir) auditEvents() string { return d.path("channels", "events") }
+func (d dataDir) credentials() string     { return d.path("credentials") }
+func (d dataDir) endpoint() string        { return d.path("endpoint") }
+func (d dataDir) identity() string        { return d.path("identity") }
+func (d dataDir) journal() string         { return d.path("journal") }
+func (d dataDir) history() string         { return d.path("history") }
+func (d dataDir) keys() string            { return d.path("keys") }
+func (d dataDir) buckets() string         { return d.path("buckets") }
+func (d dataDir) s3Uploads() string       { return d.path("s3-uploads") }
+func (d dataDir) trails() string          { return d.path("trails") }
+func (d dataDir) delivery() string        { return d.path("delivery") }
+func (d dataDir) digestKeys() string      { return d.path("keys", "digest") }
+func (d dataDir) channels() string        { return d.path("channels") }
+func (d dataDir) auditEvents() string     { return d.path("channels", "events") }
+func (d dataDir) lake(part string) string { return d.path("lake", part) }
 
 // secretKey returns the key in keys/<name>, creating a random one on first use.
 func (d dataDir) secretKey(name string, size int) ([]byte, error) {

@@ -5,6 +5,7 @@
 //	cairn env     print the export lines for a data directory
 //	cairn lookup  print event history from a running server
 //	cairn validate  validate a trail's digest and log files
+//	cairn query   run a CloudTrail Lake query (or SQL over trail log files)
 package main
 
 import (
@@ -19,6 +20,7 @@ commands:
   env      print the export lines that point AWS clients at a data dir's server
   lookup   print event history (LookupEvents) as a table, JSON or CSV
   validate validate a trail's digest files and log files (like aws cloudtrail validate-logs)
+  query    run a CloudTrail Lake query and print its rows; --logs asks trail log files directly
 
 Run 'cairn <command> -h' for a command's flags.
 `
@@ -38,6 +40,8 @@ func main() {
 		err = runLookup(os.Args[2:], os.Stdout)
 	case "validate":
 		os.Exit(runValidate(os.Args[2:], os.Stdout, os.Stderr))
+	case "query":
+		err = runQuery(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

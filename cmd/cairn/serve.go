@@ -52,6 +52,7 @@ type serveFlags struct {
 	storage              storageFlags
 	snsTopics            topicFlag
 	upstreams            upstreamFlag
+	lake                 lakeFlags
 }
 
 func runServe(args []string) error {
@@ -71,6 +72,7 @@ func runServe(args []string) error {
 	fl.Var(daysDuration{&f.keyRotation}, "key-rotation", "how long a region's digest signing key signs before a new one takes over, e.g. 30d (default 30d)")
 	f.keyRotation = digest.DefaultRotation
 	f.storage.register(fl)
+	f.lake.register(fl)
 	f.snsTopics = topicFlag{}
 	fl.Var(f.snsTopics, "sns-topic", "NAME=URL: trails naming SNS topic NAME announce delivered files by POSTing SNS notifications to URL (repeatable)")
 	f.upstreams = upstreamFlag{}
@@ -185,10 +187,19 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	lk, err := openLake(ctx, d, f.lake, jnl, auditEvents, channels, objects, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := lk.close(); cerr != nil {
+			logger.Error("close lake", "err", cerr)
+		}
+	}()
 	ct, err := cloudtrail.New(cloudtrail.Options{
 		Store: hist, Index: indexer, TokenKey: tokenKey,
 		Retention: f.retention, LookupRateLimit: f.lookupRate, Logger: logger,
-		Trails: trails, Buckets: objects, Status: deliver, SNSTopics: f.snsTopics, Keys: keys, Channels: channels,
+		Trails: trails, Buckets: objects, Status: deliver, SNSTopics: f.snsTopics, Keys: keys, Channels: channels, Lake: lk.lake,
 	})
 	if err != nil {
 		return err
@@ -258,8 +269,9 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	if gw != nil {
 		wg.Go(func() { gw.Run(bg) })
 	}
+	lk.run(bg, &wg, logger)
 	wg.Go(func() {
-		trimJournal(bg, jnl, []consumer{indexer.Applied, func() uint64 { return deliver.Needed() - 1 }}, logger)
+		trimJournal(bg, jnl, []consumer{indexer.Applied, func() uint64 { return deliver.Needed() - 1 }, lk.ingester.Applied}, logger)
 	})
 
 	fmt.Printf("Cairn is listening on %s (account %s, data %s).\nPoint AWS clients at it with:\n\n%s\n",

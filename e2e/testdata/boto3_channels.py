@@ -18,7 +18,11 @@ cfg = Config(retries={"max_attempts": 1, "mode": "standard"})
 ct = boto3.client("cloudtrail", region_name="us-east-1", config=cfg)
 data = boto3.client("cloudtrail-data", region_name="us-east-1", config=cfg)
 ACCOUNT = boto3.client("sts", config=cfg).get_caller_identity()["Account"]
-EDS = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:eventdatastore/0f3e1c5a-2222-4000-8000-000000000001"
+# channels deliver to an ActivityAuditLog event data store of the account
+EDS = ct.create_event_data_store(
+    Name="boto3-channel-store", MultiRegionEnabled=False, TerminationProtectionEnabled=False,
+    AdvancedEventSelectors=[{"Name": "audit", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["ActivityAuditLog"]}]}],
+)["EventDataStoreArn"]
 
 
 def check(cond, msg):

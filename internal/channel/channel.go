@@ -44,9 +44,8 @@ type Channel struct {
 type Destination struct {
 	Type     string `json:"type"`     // EVENT_DATA_STORE or AWS_SERVICE
 	Location string `json:"location"` // event data store ARN or ID, or service name, as given
-	// Pending is set while the destination could only be checked for
-	// format: Cairn has no event data stores yet, so an EVENT_DATA_STORE
-	// destination stays pending until the Lake resolves it.
+	// Pending is set when the destination could only be checked for
+	// format: the API ran without a Lake to resolve event data stores.
 	Pending bool `json:"pending,omitempty"`
 }
 

@@ -1,10 +1,13 @@
 package cloudtrail
 
 import (
+	"cmp"
 	"regexp"
 
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/channel"
+	"github.com/cairn-audit/cairn/internal/lake"
+	"github.com/cairn-audit/cairn/internal/selector"
 )
 
 // Channel input limits from the model.
@@ -13,13 +16,11 @@ const (
 	minLocation            = 3
 	maxLocation            = 1024
 	maxSource              = 256
-	maxEventDataStoreRef   = 256
 )
 
 var (
 	channelNameShape = regexp.MustCompile(`^[a-zA-Z0-9._\-]{3,128}$`)
 	locationChars    = regexp.MustCompile(`^[a-zA-Z0-9._/\-:*]+$`)
-	edsIDShape       = regexp.MustCompile(`^[a-zA-Z0-9._\-]+$`)
 )
 
 type destinationInput struct {
@@ -48,18 +49,18 @@ func validateSource(src *string) error {
 }
 
 // destinationsFromInput validates 1-200 destinations. An EVENT_DATA_STORE
-// location must be an event data store ARN of the caller's account and
-// region, or an event data store ID; since Cairn has no event data stores
-// yet (the Lake), a well-formed one is accepted and kept pending, to be
-// resolved when the Lake lands. AWS_SERVICE locations are checked for
-// format only.
-func destinationsFromInput(in []destinationInput, c *api.Call) ([]channel.Destination, error) {
+// location must name, by ARN or ID, an event data store of the caller's
+// account in the calling region that can take the channel's events (see
+// checkChannelDestination). Without a Lake there are no event data stores
+// to resolve: a well-formed location is then kept pending, for the Lake to
+// resolve. AWS_SERVICE locations are checked for format only.
+func (s *Service) destinationsFromInput(in []destinationInput, c *api.Call) ([]channel.Destination, error) {
 	const code = "InvalidParameterException"
 	if len(in) < 1 || len(in) > maxChannelDestinations {
 		return nil, api.Errorf(code, "A channel needs 1 to %d destinations; %d were given.", maxChannelDestinations, len(in))
 	}
 	out := make([]channel.Destination, 0, len(in))
-	seen := map[channel.Destination]bool{}
+	seen := map[string]bool{} // type and location, or the event data store's ARN
 	for _, d := range in {
 		typ, loc := deref(d.Type), deref(d.Location)
 		if typ != channel.DestinationEventDataStore && typ != channel.DestinationAWSService {
@@ -68,44 +69,48 @@ func destinationsFromInput(in []destinationInput, c *api.Call) ([]channel.Destin
 		if len(loc) < minLocation || len(loc) > maxLocation || !locationChars.MatchString(loc) {
 			return nil, api.Errorf(code, "Destination location %q is not valid: it must be 3 to 1024 letters, numbers and . _ / - : * characters.", loc)
 		}
-		dst := channel.Destination{Type: typ, Location: loc}
+		dst, key := channel.Destination{Type: typ, Location: loc}, typ+"\x00"+loc
 		if typ == channel.DestinationEventDataStore {
-			if err := checkEventDataStoreRef(loc, c); err != nil {
+			arn, err := s.checkChannelDestination(loc, c)
+			if err != nil {
 				return nil, err
 			}
-			dst.Pending = true
+			dst.Pending, key = arn == "", cmp.Or(arn, key)
 		}
-		if seen[dst] {
+		if seen[key] {
 			return nil, api.Errorf(code, "Destination %s %s appears more than once.", typ, loc)
 		}
-		seen[dst] = true
+		seen[key] = true
 		out = append(out, dst)
 	}
 	return out, nil
 }
 
-// checkEventDataStoreRef checks an event data store ARN or ID for format.
-// An ARN of another account or region cannot name one of the caller's event
-// data stores: EventDataStoreNotFoundException.
-func checkEventDataStoreRef(ref string, c *api.Call) error {
-	invalid := api.Errorf("EventDataStoreARNInvalidException", "The specified event data store ARN %q is not valid. The format is arn:aws:cloudtrail:us-east-2:123456789012:eventdatastore/01234567-89ab-cdef-0123-456789abcdef, or the ID that ends it.", ref)
-	if len(ref) > maxEventDataStoreRef {
-		return invalid
+// checkChannelDestination resolves an EVENT_DATA_STORE location and
+// returns the store's ARN. The store must be active, single-region, not an
+// organization store, and select ActivityAuditLog events only
+// (InvalidEventDataStoreCategoryException otherwise). Without a Lake the
+// location is checked for format only and "" is returned.
+func (s *Service) checkChannelDestination(ref string, c *api.Call) (string, error) {
+	if s.opts.Lake == nil || s.opts.Lake.Stores == nil {
+		return "", checkEDSRef(ref, c)
 	}
-	if !isARN(ref) {
-		if !edsIDShape.MatchString(ref) {
-			return invalid
-		}
-		return nil
+	e, err := findEventDataStore(s.opts.Lake.Stores, c, ref)
+	if err != nil {
+		return "", err
 	}
-	a, ok := parseCloudTrailARN(ref)
-	if !ok || a.Type != typeEventDataStore || !edsIDShape.MatchString(a.ID) {
-		return invalid
+	const code = "InvalidEventDataStoreCategoryException"
+	switch cats := e.Categories(); {
+	case e.Status == lake.StatusPendingDeletion:
+		return "", errEDSInactive(e)
+	case len(cats) != 1 || cats[0] != selector.CategoryActivityAuditLog:
+		return "", api.Errorf(code, "Event data store %s cannot be a channel destination: it must select %s events only (eventCategory Equals %s).", e.ARN, selector.CategoryActivityAuditLog, selector.CategoryActivityAuditLog)
+	case e.OrganizationEnabled:
+		return "", api.Errorf(code, "Event data store %s cannot be a channel destination: it is an organization event data store.", e.ARN)
+	case e.MultiRegionEnabled:
+		return "", api.Errorf(code, "Event data store %s cannot be a channel destination: it is multi-Region (create it with MultiRegionEnabled false).", e.ARN)
 	}
-	if a.Account != c.Caller.AccountID || a.Region != c.Region {
-		return api.Errorf("EventDataStoreNotFoundException", "The event data store %s was not found in account %s, region %s.", ref, c.Caller.AccountID, c.Region)
-	}
-	return nil
+	return e.ARN, nil
 }
 
 // channelTagsFromInput validates a TagsList (at most 50 tags).

@@ -35,7 +35,7 @@ func (s *Service) createChannel(ctx context.Context, c *api.Call) (*api.Result, 
 	if err := validateSource(in.Source); err != nil {
 		return nil, err
 	}
-	dests, err := destinationsFromInput(in.Destinations, c)
+	dests, err := s.destinationsFromInput(in.Destinations, c)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (s *Service) updateChannel(ctx context.Context, c *api.Call) (*api.Result, 
 	var dests []channel.Destination
 	if in.Destinations != nil {
 		var err error
-		if dests, err = destinationsFromInput(in.Destinations, c); err != nil {
+		if dests, err = s.destinationsFromInput(in.Destinations, c); err != nil {
 			return nil, err
 		}
 	}

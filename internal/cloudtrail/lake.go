@@ -29,5 +29,25 @@ func (s *Service) serveLakeOperation(ctx context.Context, c *api.Call, op string
 	if s.opts.Lake == nil {
 		return nil, api.Errorf("UnsupportedOperationException", "Cairn does not support %s: the Lake is not enabled.", op)
 	}
-	return h(s, ctx, c)
+	res, err := h(s, ctx, c)
+	if err == nil {
+		s.markCommitted(res)
+	}
+	return res, err
+}
+
+// markCommitted makes res tell the Lake's commit tracker, once its staged
+// change is applied (or dropped), that the change recorded at res.Seq is
+// settled: the ingest consumer waits for it before reading past that event.
+func (s *Service) markCommitted(res *api.Result) {
+	tracker := s.opts.Lake.Commits
+	if tracker == nil || res == nil || res.Commit == nil {
+		return
+	}
+	commit := res.Commit
+	res.Commit = func() error {
+		err := commit()
+		tracker.Mark(res.Seq)
+		return err
+	}
 }

@@ -133,6 +133,8 @@ func (s *Service) Handle(ctx context.Context, c *api.Call) *api.Result {
 		res, err = s.listPublicKeys(ctx, c)
 	case channelOperations[op] != nil:
 		res, err = s.serveChannelOperation(ctx, c, op, channelOperations[op])
+	case tagOperations[op] && s.opts.Lake != nil && s.opts.Lake.Stores != nil && namesEventDataStore(c.Body):
+		res, err = s.edsTags(ctx, c, op)
 	case tagOperations[op] && s.opts.Channels != nil && namesChannel(c.Body):
 		res, err = s.channelTags(ctx, c, op)
 	case lakeOperations[op] != nil:
@@ -145,6 +147,10 @@ func (s *Service) Handle(ctx context.Context, c *api.Call) *api.Result {
 		err = api.Errorf("UnknownOperationException", "%s is not a CloudTrail operation.", op)
 	}
 	if err != nil {
+		if ae := (*api.Error)(nil); !errors.As(err, &ae) {
+			// Not an AWS error: the client sees InternalFailure, the log the cause.
+			s.opts.Logger.Error("cloudtrail call failed", "op", op, "request_id", c.RequestID, "err", err)
+		}
 		res = api.ErrorResult(s.proto, op, err, c.RequestID)
 	}
 	if res.EventName == "" {

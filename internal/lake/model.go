@@ -1,8 +1,12 @@
 package lake
 
 import (
+	"fmt"
+	"regexp"
+	"slices"
 	"time"
 
+	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/selector"
 )
 
@@ -30,6 +34,23 @@ const (
 	// PendingDeletionPeriod is how long a deleted store can be restored.
 	PendingDeletionPeriod = 7 * 24 * time.Hour
 )
+
+// validStatus are the statuses a stored event data store may have.
+var validStatus = map[string]bool{
+	StatusCreated: true, StatusEnabled: true, StatusPendingDeletion: true,
+	StatusStartingIngestion: true, StatusStoppingIngestion: true, StatusStoppedIngestion: true,
+}
+
+// idShape is an event data store ID: a lower-case UUID.
+var idShape = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// NewID returns a new event data store ID (a lower-case UUID).
+func NewID() string { return event.NewID() }
+
+// ARN is the ARN of the event data store with this ID.
+func ARN(region, account, id string) string {
+	return fmt.Sprintf("arn:aws:cloudtrail:%s:%s:eventdatastore/%s", region, account, id)
+}
 
 // Window is a stretch of ingestion over one stream: events with
 // From <= seq (and seq <= To when To != 0) go to the store.
@@ -97,4 +118,108 @@ func InWindow(ws []Window, seq uint64) bool {
 		}
 	}
 	return false
+}
+
+// Clone returns a deep copy of e.
+func (e EventDataStore) Clone() EventDataStore {
+	e.AdvancedEventSelectors = cloneSelectors(e.AdvancedEventSelectors)
+	e.Tags = slices.Clone(e.Tags)
+	e.Windows = slices.Clone(e.Windows)
+	e.AuditWindows = slices.Clone(e.AuditWindows)
+	return e
+}
+
+func cloneSelectors(in []selector.AdvancedEventSelector) []selector.AdvancedEventSelector {
+	if in == nil {
+		return nil
+	}
+	out := make([]selector.AdvancedEventSelector, len(in))
+	for i, a := range in {
+		out[i] = selector.AdvancedEventSelector{Name: a.Name, FieldSelectors: make([]selector.FieldSelector, len(a.FieldSelectors))}
+		for j, f := range a.FieldSelectors {
+			out[i].FieldSelectors[j] = selector.FieldSelector{Field: f.Field,
+				Equals: slices.Clone(f.Equals), StartsWith: slices.Clone(f.StartsWith), EndsWith: slices.Clone(f.EndsWith),
+				NotEquals: slices.Clone(f.NotEquals), NotStartsWith: slices.Clone(f.NotStartsWith), NotEndsWith: slices.Clone(f.NotEndsWith)}
+		}
+	}
+	return out
+}
+
+// Categories returns the event categories the store's selectors select
+// (their eventCategory Equals values), in selector order, without repeats.
+func (e *EventDataStore) Categories() []string {
+	var out []string
+	for _, a := range e.AdvancedEventSelectors {
+		for _, f := range a.FieldSelectors {
+			if f.Field != "eventCategory" {
+				continue
+			}
+			for _, c := range f.Equals {
+				if !slices.Contains(out, c) {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// validate checks what the store relies on: the ID, the ARN that matches
+// it, the account, region and name, and a known status.
+func (e *EventDataStore) validate() error {
+	switch {
+	case !idShape.MatchString(e.ID):
+		return fmt.Errorf("%w: ID %q is not a lower-case UUID", ErrInvalid, e.ID)
+	case e.Account == "" || e.Region == "" || e.Name == "":
+		return fmt.Errorf("%w: %s lacks its account, region or name", ErrInvalid, e.ID)
+	case e.ARN != ARN(e.Region, e.Account, e.ID):
+		return fmt.Errorf("%w: ARN %s does not match its region, account and ID", ErrInvalid, e.ARN)
+	case !validStatus[e.Status]:
+		return fmt.Errorf("%w: %s has unknown status %q", ErrInvalid, e.ID, e.Status)
+	}
+	return nil
+}
+
+// openWindows starts a window on each stream that has none open: on the
+// main journal at seq, on the audit journal at audit.
+func (e *EventDataStore) openWindows(seq, audit uint64) {
+	e.Windows = openWindow(e.Windows, seq)
+	e.AuditWindows = openWindow(e.AuditWindows, audit)
+}
+
+// closeWindows ends the open windows: on the main journal at seq, on the
+// audit journal at audit (both inclusive). A window that ends before it
+// starts never held an event and is dropped.
+func (e *EventDataStore) closeWindows(seq, audit uint64) {
+	e.Windows = closeWindow(e.Windows, seq)
+	e.AuditWindows = closeWindow(e.AuditWindows, audit)
+}
+
+// trimWindows keeps the last max windows of each stream.
+func (e *EventDataStore) trimWindows(max int) {
+	if n := len(e.Windows); n > max {
+		e.Windows = slices.Clone(e.Windows[n-max:])
+	}
+	if n := len(e.AuditWindows); n > max {
+		e.AuditWindows = slices.Clone(e.AuditWindows[n-max:])
+	}
+}
+
+func openWindow(ws []Window, from uint64) []Window {
+	if len(ws) > 0 && ws[len(ws)-1].To == 0 {
+		return ws
+	}
+	return append(ws, Window{From: from})
+}
+
+func closeWindow(ws []Window, to uint64) []Window {
+	if len(ws) == 0 || ws[len(ws)-1].To != 0 {
+		return ws
+	}
+	last := &ws[len(ws)-1]
+	if to < last.From {
+		return ws[:len(ws)-1]
+	}
+	last.To = to
+	return ws
 }

@@ -1,0 +1,89 @@
+package jsonstore
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync"
+)
+
+// Tx is a staged change to the store. Only one Tx is open at a time, so the
+// checks it makes still hold when it commits. It sees the published state
+// until its first Mutable call, then its own clone; nothing it does is
+// visible to readers or on disk until Commit. Exactly one of Commit or Abort
+// must be called (Abort after Commit is a no-op, so `defer tx.Abort()` is
+// safe).
+type Tx[S any] struct {
+	s    *Store[S]
+	mu   sync.Mutex
+	st   *S // private clone, nil until the first Mutable
+	done bool
+}
+
+// View returns the state as the transaction sees it. It must not be
+// modified: use Mutable to change it.
+func (tx *Tx[S]) View() *S {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.st != nil {
+		return tx.st
+	}
+	return tx.s.cur.Load().state
+}
+
+// Mutable returns the transaction's own copy of the state, cloning the
+// published state on the first call; changes to it are committed by Commit.
+func (tx *Tx[S]) Mutable() (*S, error) {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done {
+		return nil, ErrTxDone
+	}
+	if tx.st == nil {
+		tx.st = tx.s.opts.Clone(tx.s.cur.Load().state)
+	}
+	return tx.st, nil
+}
+
+// Commit validates and writes the staged state atomically, then publishes
+// it. On error nothing changed, on disk or in memory. A Tx that never called
+// Mutable commits without I/O and publishes nothing.
+func (tx *Tx[S]) Commit() error {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done {
+		return ErrTxDone
+	}
+	tx.done = true
+	defer func() { <-tx.s.writer }()
+	if tx.st == nil {
+		return nil
+	}
+	s := tx.s
+	if s.opts.Validate != nil {
+		if err := s.opts.Validate(tx.st); err != nil {
+			return fmt.Errorf("commit %s: %w", s.opts.File, err)
+		}
+	}
+	data, err := s.encode(tx.st)
+	if err != nil {
+		return fmt.Errorf("commit %s: %w", s.opts.File, err)
+	}
+	if err := s.opts.WriteFile(filepath.Join(s.dir, s.opts.File), data, s.opts.Perm); err != nil {
+		return fmt.Errorf("commit %s: %w", s.opts.File, err)
+	}
+	s.publish(tx.st)
+	tx.st = nil
+	return nil
+}
+
+// Abort discards the staged state.
+func (tx *Tx[S]) Abort() {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done {
+		return
+	}
+	tx.done = true
+	tx.st = nil
+	<-tx.s.writer
+}

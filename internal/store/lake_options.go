@@ -1,0 +1,79 @@
+package store
+
+import (
+	"errors"
+	"log/slog"
+	"runtime"
+)
+
+// Defaults for LakeOptions.
+const (
+	// DefaultLakeMemoryLimit is DuckDB's memory_limit for the Lake. Nothing
+	// spills to disk, so a query that needs more fails with ErrQueryLimit.
+	DefaultLakeMemoryLimit = "2GB"
+	// DefaultLakeMaxResultBytes bounds one query's rendered results (the
+	// sum of its cells' lengths) when the query sets no bound of its own.
+	DefaultLakeMaxResultBytes int64 = 1 << 30
+	// DefaultLakeQueryConns is how many queries run at once (AWS allows 10
+	// concurrent queries per account); more wait for a free connection.
+	DefaultLakeQueryConns = 10
+)
+
+// lakeCheckpointThreshold is DuckDB's checkpoint_threshold for the Lake:
+// the WAL size that triggers a checkpoint. Appends of ~50 MB batches would
+// checkpoint after nearly every commit with DuckDB's 16 MB default.
+const lakeCheckpointThreshold = "512MB"
+
+// LakeOptions configures OpenLake.
+type LakeOptions struct {
+	// Dir holds the database file lake.duckdb; it is created if missing.
+	// Empty: an in-memory Lake (as `cairn query --logs` uses), gone on Close.
+	Dir string
+	// MemoryLimit is DuckDB's memory_limit. Default DefaultLakeMemoryLimit.
+	MemoryLimit string
+	// Threads is DuckDB's worker thread count. Default runtime.NumCPU().
+	Threads int
+	// MaxResultBytes bounds a query's rendered results when lake.Query does
+	// not. Default DefaultLakeMaxResultBytes.
+	MaxResultBytes int64
+	// QueryConns is how many queries may run at once. Default
+	// DefaultLakeQueryConns.
+	QueryConns int
+	// Logger receives informational messages. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultLakeOptions returns LakeOptions with every default filled in (an
+// in-memory Lake: set Dir for one on disk).
+func DefaultLakeOptions() LakeOptions {
+	return LakeOptions{
+		MemoryLimit:    DefaultLakeMemoryLimit,
+		Threads:        runtime.NumCPU(),
+		MaxResultBytes: DefaultLakeMaxResultBytes,
+		QueryConns:     DefaultLakeQueryConns,
+		Logger:         slog.Default(),
+	}
+}
+
+func (o LakeOptions) withDefaults() (LakeOptions, error) {
+	d := DefaultLakeOptions()
+	if o.MemoryLimit == "" {
+		o.MemoryLimit = d.MemoryLimit
+	}
+	if o.Threads <= 0 {
+		o.Threads = d.Threads
+	}
+	if o.MaxResultBytes == 0 {
+		o.MaxResultBytes = d.MaxResultBytes
+	}
+	if o.MaxResultBytes < 0 {
+		return o, errors.New("store: LakeOptions.MaxResultBytes must not be negative")
+	}
+	if o.QueryConns <= 0 {
+		o.QueryConns = d.QueryConns
+	}
+	if o.Logger == nil {
+		o.Logger = d.Logger
+	}
+	return o, nil
+}
