@@ -14,7 +14,6 @@ import (
 	"github.com/cairn-audit/cairn/internal/journal"
 )
 
-
 // auditEventData is a valid eventData document for the test account.
 func auditEventData(uid string) string {
 	return fmt.Sprintf(`{"version":"1.0","userIdentity":{"type":"CustomUser","principalId":"alice@example.com","details":{"team":"a"}},`+
