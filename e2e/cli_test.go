@@ -147,9 +147,9 @@ func TestAWSCLI(t *testing.T) {
 					t.Errorf("lookup-events %v: exit %d, stderr %q; want %s", tc.args, code, errOut, tc.code)
 				}
 			}
-			_, errOut, code := cli.run(s, testKey, testSecret, "cloudtrail", "create-event-data-store", "--name", "eds1")
+			_, errOut, code := cli.run(s, testKey, testSecret, "cloudtrail", "register-organization-delegated-admin", "--member-account-id", "111122223333")
 			if code == 0 || !strings.Contains(errOut, "(UnsupportedOperationException)") {
-				t.Errorf("create-event-data-store: exit %d %q", code, errOut)
+				t.Errorf("register-organization-delegated-admin: exit %d %q", code, errOut)
 			}
 			_, errOut, code = cli.run(s, key.AccessKeyId, "not-the-secret-0000000000000000000000000", "sts", "get-caller-identity")
 			if code == 0 || !strings.Contains(errOut, "(SignatureDoesNotMatch)") {

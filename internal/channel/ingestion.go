@@ -1,11 +1,13 @@
 package channel
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/cairn-audit/cairn/internal/jsonstore"
 )
 
 // Ingestion is a channel's ingestion status as GetChannel reports it. Zero
@@ -25,9 +27,8 @@ const (
 	ingestionVersion = 1
 )
 
-type ingestionState struct {
-	Format   string               `json:"format"`
-	Version  int                  `json:"version"`
+// ingestionBody is the ingestion file besides format and version.
+type ingestionBody struct {
 	Channels map[string]Ingestion `json:"channels"`
 }
 
@@ -60,7 +61,7 @@ func (s *Store) UpdateIngestion(arn string, update func(*Ingestion)) {
 	defer s.ing.mu.Unlock()
 	// Checked under the lock: a Commit publishes a deletion before it prunes
 	// (under the lock), so a status is never left behind for a deleted channel.
-	if _, ok := s.cur.Load().channels[arn]; !ok {
+	if _, ok := s.js.Load().channels[arn]; !ok {
 		return
 	}
 	st := s.ing.status[arn]
@@ -91,17 +92,14 @@ func (s *Store) Flush() error {
 		g.mu.Unlock()
 		return nil
 	}
-	f := ingestionState{Format: ingestionFormat, Version: ingestionVersion, Channels: make(map[string]Ingestion, len(g.status))}
-	for arn, st := range g.status {
-		f.Channels[arn] = st
-	}
+	f := ingestionBody{Channels: maps.Clone(g.status)}
 	version := g.version
 	g.mu.Unlock()
-	b, err := json.MarshalIndent(f, "", "  ")
+	b, err := jsonstore.Encode(ingestionFormat, ingestionVersion, f)
 	if err != nil {
 		return fmt.Errorf("encode ingestion status: %w", err)
 	}
-	if err := s.write(filepath.Join(s.dir, ingestionFile), append(b, '\n')); err != nil {
+	if err := s.write(filepath.Join(s.js.Dir(), ingestionFile), b); err != nil {
 		return fmt.Errorf("persist ingestion status: %w", err)
 	}
 	g.mu.Lock()
@@ -132,16 +130,9 @@ func (s *Store) flushLoop() {
 
 // loadIngestion reads the ingestion file; a missing file is no status.
 func loadIngestion(dir string) (map[string]Ingestion, error) {
-	b, err := readFile(dir, ingestionFile)
-	if err != nil || b == nil {
-		return map[string]Ingestion{}, err
-	}
-	var f ingestionState
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", ingestionFile, err)
-	}
-	if f.Format != ingestionFormat || f.Version != ingestionVersion {
-		return nil, fmt.Errorf("%s: format %q version %d, want %q version %d", ingestionFile, f.Format, f.Version, ingestionFormat, ingestionVersion)
+	var f ingestionBody
+	if _, err := jsonstore.ReadFile(dir, ingestionFile, ingestionFormat, ingestionVersion, &f); err != nil {
+		return nil, fmt.Errorf("load ingestion status: %w", err)
 	}
 	if f.Channels == nil {
 		f.Channels = map[string]Ingestion{}

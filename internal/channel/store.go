@@ -2,16 +2,17 @@ package channel
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/fsutil"
+	"github.com/cairn-audit/cairn/internal/jsonstore"
 )
 
 // Defaults for Options.
@@ -20,10 +21,12 @@ const (
 	DefaultFlushInterval = 5 * time.Second
 )
 
-// Errors of the store; returned errors wrap them.
+// ErrClosed (Begin after Close) and ErrTxDone (a Tx used after Commit or
+// Abort) are jsonstore's; returned errors wrap them.
+var ErrClosed, ErrTxDone = jsonstore.ErrClosed, jsonstore.ErrTxDone
+
+// Errors of the channels; returned errors wrap them.
 var (
-	ErrClosed   = errors.New("channel: store closed")
-	ErrTxDone   = errors.New("channel: transaction already committed or aborted")
 	ErrNotFound = errors.New("channel: no such channel")
 	ErrInvalid  = errors.New("channel: invalid channel")
 )
@@ -39,17 +42,14 @@ type Options struct {
 
 // Store holds every channel of every account. Reads see the last committed
 // version without locking or I/O; changes go through a Tx, one at a time,
-// written atomically to channels.json before they are published.
+// written atomically to channels.json (a jsonstore) before they are
+// published.
 type Store struct {
-	dir  string
+	js   *jsonstore.Store[state]
 	opts Options
-	lock *os.File
-
-	cur    atomic.Pointer[state] // published version, never mutated
-	writer chan struct{}         // capacity 1: held by the open Tx
 
 	closeOnce sync.Once
-	closed    chan struct{}
+	closed    chan struct{} // closed by Close: stops the flush loop
 	flushDone chan struct{}
 
 	ing ingestion
@@ -80,8 +80,6 @@ func (st *state) put(c Channel) {
 	st.byID[c.ID] = c.ARN
 }
 
-const lockFile = "LOCK"
-
 // Open opens (creating if needed) the store in dir and locks the directory
 // until Close.
 func Open(dir string, opts Options) (*Store, error) {
@@ -91,28 +89,25 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("open channel store: %w", err)
-	}
-	lock, err := fsutil.LockDir(dir, lockFile, 0o600)
+	s := &Store{opts: opts, closed: make(chan struct{}), flushDone: make(chan struct{}), write: writeFile}
+	js, err := jsonstore.Open(dir, jsonstore.Options[state]{
+		File: stateFile, Format: fileFormat, Version: formatVersion,
+		Clone: (*state).clone, Published: s.ing.prune,
+		WriteFile: func(path string, data []byte, _ os.FileMode) error { return s.write(path, data) },
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open channel store: %w", err)
 	}
-	st, err := load(dir)
-	if err == nil {
-		var ing map[string]Ingestion
-		if ing, err = loadIngestion(dir); err == nil {
-			s := &Store{dir: dir, opts: opts, lock: lock, writer: make(chan struct{}, 1), closed: make(chan struct{}),
-				flushDone: make(chan struct{}), write: writeFile}
-			s.cur.Store(st)
-			s.ing.status = ing
-			s.ing.prune(st)
-			go s.flushLoop()
-			return s, nil
-		}
+	ing, err := loadIngestion(dir)
+	if err != nil {
+		_ = js.Close()
+		return nil, fmt.Errorf("open channel store %s: %w", dir, err)
 	}
-	_ = lock.Close()
-	return nil, fmt.Errorf("open channel store %s: %w", dir, err)
+	s.js = js
+	s.ing.status = ing
+	s.ing.prune(js.Load())
+	go s.flushLoop()
+	return s, nil
 }
 
 // Close waits for the open transaction (if any), persists the ingestion
@@ -123,33 +118,51 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closed)
 		<-s.flushDone
-		s.writer <- struct{}{}
-		err = s.Flush()
-		if lerr := s.lock.Close(); err == nil {
-			err = lerr
+		err = s.flushLast()
+		if cerr := s.js.Close(); err == nil {
+			err = cerr
 		}
 	})
 	return err
 }
 
+// flushLast persists the ingestion status once the open transaction (if
+// any) ended, so that the channels it deletes lose their status on disk too.
+func (s *Store) flushLast() error {
+	tx, err := s.js.Begin(context.Background())
+	if err != nil {
+		return fmt.Errorf("close channel store: %w", err)
+	}
+	defer tx.Abort()
+	return s.Flush()
+}
+
 // Dir is the store's directory.
-func (s *Store) Dir() string { return s.dir }
+func (s *Store) Dir() string { return s.js.Dir() }
 
 // Get returns the channel with this ARN.
-func (s *Store) Get(arn string) (Channel, bool) { return get(s.cur.Load(), arn) }
+func (s *Store) Get(arn string) (Channel, bool) { return get(s.js.Load(), arn) }
 
 // ByID returns the channel with this ID (the UUID ending its ARN).
-func (s *Store) ByID(id string) (Channel, bool) { return byID(s.cur.Load(), id) }
+func (s *Store) ByID(id string) (Channel, bool) { return byID(s.js.Load(), id) }
 
 // List returns the channels of an account in a region, oldest first.
-func (s *Store) List(account, region string) []Channel { return list(s.cur.Load(), account, region) }
+func (s *Store) List(account, region string) []Channel { return list(s.js.Load(), account, region) }
 
 // All returns every channel, ordered by ARN.
 func (s *Store) All() []Channel {
-	st := s.cur.Load()
+	out := s.js.Load().sorted()
+	for i, c := range out {
+		out[i] = c.Clone()
+	}
+	return out
+}
+
+// sorted returns every channel, ordered by ARN, without copying them.
+func (st *state) sorted() []Channel {
 	out := make([]Channel, 0, len(st.channels))
 	for _, c := range st.channels {
-		out = append(out, c.Clone())
+		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b Channel) int { return cmp.Compare(a.ARN, b.ARN) })
 	return out

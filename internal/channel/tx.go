@@ -3,8 +3,9 @@ package channel
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
+
+	"github.com/cairn-audit/cairn/internal/jsonstore"
 )
 
 // Tx is a staged change to the store. Only one Tx is open at a time: Begin
@@ -14,69 +15,52 @@ import (
 // does is visible to readers or on disk until Commit. Exactly one of Commit
 // or Abort must be called (Abort after Commit is a no-op).
 type Tx struct {
-	s    *Store
-	st   *state // private clone, nil until the first change
-	mu   sync.Mutex
-	done bool
+	s  *Store
+	tx *jsonstore.Tx[state]
+	mu sync.Mutex
 }
 
 // Begin opens a transaction, waiting for the open one (if any) to end.
 func (s *Store) Begin(ctx context.Context) (*Tx, error) {
 	select {
-	case <-s.closed:
+	case <-s.closed: // Close has begun
 		return nil, ErrClosed
 	default:
 	}
-	select {
-	case s.writer <- struct{}{}:
-	case <-s.closed:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, fmt.Errorf("begin channel transaction: %w", ctx.Err())
+	tx, err := s.js.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin channel transaction: %w", err)
 	}
-	select {
-	case <-s.closed: // Close won the race after we took the slot: hand it back
-		<-s.writer
-		return nil, ErrClosed
-	default:
-	}
-	return &Tx{s: s}, nil
-}
-
-func (tx *Tx) view() *state {
-	if tx.st != nil {
-		return tx.st
-	}
-	return tx.s.cur.Load()
+	return &Tx{s: s, tx: tx}, nil
 }
 
 // Get returns the channel with this ARN as the transaction sees it.
 func (tx *Tx) Get(arn string) (Channel, bool) {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	return get(tx.view(), arn)
+	return get(tx.tx.View(), arn)
 }
 
 // ByID returns the channel with this ID as the transaction sees it.
 func (tx *Tx) ByID(id string) (Channel, bool) {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	return byID(tx.view(), id)
+	return byID(tx.tx.View(), id)
 }
 
 // List returns the account's channels in region as the transaction sees them.
 func (tx *Tx) List(account, region string) []Channel {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	return list(tx.view(), account, region)
+	return list(tx.tx.View(), account, region)
 }
 
 // Put stages c, replacing the channel with the same ARN.
 func (tx *Tx) Put(c Channel) error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.done {
-		return ErrTxDone
+	if err := tx.tx.Err(); err != nil {
+		return err
 	}
 	if c.ID == "" || c.Account == "" || c.Region == "" || c.Name == "" || c.Source == "" {
 		return fmt.Errorf("%w: ID, account, region, name and source are required", ErrInvalid)
@@ -84,10 +68,11 @@ func (tx *Tx) Put(c Channel) error {
 	if c.ARN != ARN(c.Region, c.Account, c.ID) {
 		return fmt.Errorf("%w: ARN %s does not match its region, account and ID", ErrInvalid, c.ARN)
 	}
-	if tx.st == nil {
-		tx.st = tx.s.cur.Load().clone()
+	st, err := tx.tx.Mutable()
+	if err != nil {
+		return err
 	}
-	tx.st.put(c.Clone())
+	st.put(c.Clone())
 	return nil
 }
 
@@ -95,18 +80,19 @@ func (tx *Tx) Put(c Channel) error {
 func (tx *Tx) Delete(arn string) error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.done {
-		return ErrTxDone
+	if err := tx.tx.Err(); err != nil {
+		return err
 	}
-	c, ok := tx.view().channels[arn]
+	c, ok := tx.tx.View().channels[arn]
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNotFound, arn)
 	}
-	if tx.st == nil {
-		tx.st = tx.s.cur.Load().clone()
+	st, err := tx.tx.Mutable()
+	if err != nil {
+		return err
 	}
-	delete(tx.st.channels, arn)
-	delete(tx.st.byID, c.ID)
+	delete(st.channels, arn)
+	delete(st.byID, c.ID)
 	return nil
 }
 
@@ -116,24 +102,9 @@ func (tx *Tx) Delete(arn string) error {
 func (tx *Tx) Commit() error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.done {
-		return ErrTxDone
-	}
-	tx.done = true
-	defer func() { <-tx.s.writer }()
-	if tx.st == nil {
-		return nil
-	}
-	data, err := encode(tx.st)
-	if err != nil {
-		return err
-	}
-	if err := tx.s.write(filepath.Join(tx.s.dir, stateFile), data); err != nil {
+	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit channel change: %w", err)
 	}
-	tx.s.cur.Store(tx.st)
-	tx.s.ing.prune(tx.st)
-	tx.st = nil
 	return nil
 }
 
@@ -141,10 +112,5 @@ func (tx *Tx) Commit() error {
 func (tx *Tx) Abort() {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.done {
-		return
-	}
-	tx.done = true
-	tx.st = nil
-	<-tx.s.writer
+	tx.tx.Abort()
 }

@@ -45,7 +45,7 @@ func insightTarget(in *insightSelectorsInput) error {
 	case in.TrailName != nil && eds:
 		return api.Errorf("InvalidParameterCombinationException", "Specify either TrailName or EventDataStore (with InsightsDestination), not both.")
 	case eds:
-		return api.Errorf("UnsupportedOperationException", "Cairn has no event data stores yet; Insights can be enabled on trails only.")
+		return api.Errorf("UnsupportedOperationException", "Cairn does not support Insights on event data stores yet; Insights can be enabled on trails only.")
 	case in.TrailName == nil:
 		return api.Errorf("InvalidParameterCombinationException", "Specify TrailName (or EventDataStore).")
 	}

@@ -133,10 +133,10 @@ func (s *Service) Handle(ctx context.Context, c *api.Call) *api.Result {
 		res, err = s.listPublicKeys(ctx, c)
 	case channelOperations[op] != nil:
 		res, err = s.serveChannelOperation(ctx, c, op, channelOperations[op])
-	case tagOperations[op] && s.opts.Lake != nil && s.opts.Lake.Stores != nil && namesEventDataStore(c.Body):
-		res, err = s.edsTags(ctx, c, op)
-	case tagOperations[op] && s.opts.Channels != nil && namesChannel(c.Body):
-		res, err = s.channelTags(ctx, c, op)
+	case tagOperations[op] && s.opts.Lake != nil && s.opts.Lake.Stores != nil && namesTagged(c.Body, isEventDataStoreARN):
+		res, err = s.serveTags(ctx, c, op, s.changeEDSTags)
+	case tagOperations[op] && s.opts.Channels != nil && namesTagged(c.Body, isChannelARN):
+		res, err = s.serveTags(ctx, c, op, s.changeChannelTags)
 	case lakeOperations[op] != nil:
 		res, err = s.serveLakeOperation(ctx, c, op, lakeOperations[op])
 	case trailOperations[op] != nil:

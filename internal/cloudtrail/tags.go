@@ -2,11 +2,15 @@ package cloudtrail
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/channel"
+	"github.com/cairn-audit/cairn/internal/lake"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
@@ -21,6 +25,17 @@ const (
 
 var tagChars = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 
+// tagOperations are the tag operations. They are trail operations, and
+// reach the channel or event data store code when they name a channel or
+// store ARN; listTags answers a ListTags for every kind it names.
+var tagOperations = map[string]bool{"AddTags": true, "RemoveTags": true, "ListTags": true}
+
+// tagType is the tag type of a taggable resource: a struct of Key and
+// Value strings, so that trail.Tag converts to and from any of them.
+type tagType interface {
+	trail.Tag | channel.Tag | lake.Tag
+}
+
 type tagInput struct {
 	Key   *string `json:"Key"`
 	Value *string `json:"Value"`
@@ -29,6 +44,15 @@ type tagInput struct {
 type tagShape struct {
 	Key   string `json:"Key"`
 	Value string `json:"Value,omitempty"`
+}
+
+// tagShapes renders a resource's tags, [] for none.
+func tagShapes[T tagType](tags []T) []tagShape {
+	out := make([]tagShape, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, tagShape(t))
+	}
+	return out
 }
 
 // tagsFromInput validates a TagsList: keys of 1-128 and values of up to 256
@@ -66,66 +90,30 @@ func errTagsLimit(arn string) error {
 	return api.Errorf("TagsLimitExceededException", "The number of tags on %s would exceed the limit of %d.", arn, maxTagsPerResource)
 }
 
-// findTagged resolves a ResourceId: an ARN of a trail of the caller's
-// account. Other CloudTrail resources (event data stores, channels,
-// dashboards) are not supported yet.
-func findTagged(v trailView, c *api.Call, id *string) (trail.Trail, error) {
-	ref := deref(id)
-	a, ok := parseCloudTrailARN(ref)
-	if !ok {
-		return trail.Trail{}, api.Errorf("CloudTrailARNInvalidException", "%q is not a valid CloudTrail resource ARN. The format of a trail ARN is arn:aws:cloudtrail:us-east-2:123456789012:trail/MyTrail.", ref)
-	}
-	if a.Type != typeTrail {
-		return trail.Trail{}, api.Errorf("ResourceTypeNotSupportedException", "Cairn supports tags on trails only; %s is a %s.", ref, a.Type)
-	}
-	if validateTrailName(a.ID) != nil {
-		return trail.Trail{}, errInvalidTrailARN(ref)
-	}
-	if a.Account == c.Caller.AccountID {
-		if t, ok := v.Get(a.Account, trail.ARN(a.Region, a.Account, a.ID)); ok {
-			return t, nil
-		}
-	}
-	return trail.Trail{}, api.Errorf("ResourceNotFoundException", "Resource %s not found.", ref)
-}
-
 type tagsInput struct {
 	ResourceId *string    `json:"ResourceId"`
 	TagsList   []tagInput `json:"TagsList"`
 }
 
-// addTags adds tags to a trail, replacing the values of keys it has. Trails
-// are tagged from their home region.
-func (s *Service) addTags(ctx context.Context, c *api.Call) (*api.Result, error) {
-	return s.changeTags(ctx, c, "AddTags", func(t *trail.Trail, tags []trail.Tag) error {
-		for _, nt := range tags {
-			i := tagIndex(t.Tags, nt.Key)
-			if i < 0 {
-				t.Tags = append(t.Tags, nt)
-			} else {
-				t.Tags[i] = nt
-			}
-		}
-		if len(t.Tags) > maxTagsPerResource {
-			return errTagsLimit(t.ARN)
-		}
-		return nil
-	})
+// tagChange is a validated AddTags or RemoveTags call.
+type tagChange struct {
+	op         string // AddTags or RemoveTags
+	resourceID *string
+	tags       []trail.Tag
 }
 
-// removeTags removes the tags with the given keys (values are not compared).
-func (s *Service) removeTags(ctx context.Context, c *api.Call) (*api.Result, error) {
-	return s.changeTags(ctx, c, "RemoveTags", func(t *trail.Trail, tags []trail.Tag) error {
-		for _, rt := range tags {
-			if i := tagIndex(t.Tags, rt.Key); i >= 0 {
-				t.Tags = append(t.Tags[:i], t.Tags[i+1:]...)
-			}
-		}
-		return nil
-	})
-}
+// tagChanger applies a change to the tags of the resource it names, of one
+// kind: it loads the resource in a write transaction, changes its tags with
+// applyTags and saves it.
+type tagChanger func(ctx context.Context, c *api.Call, ch tagChange) (*api.Result, error)
 
-func (s *Service) changeTags(ctx context.Context, c *api.Call, op string, change func(*trail.Trail, []trail.Tag) error) (*api.Result, error) {
+// serveTags serves a tag operation with change for its kind of resource:
+// ListTags lists every kind it names, AddTags and RemoveTags validate their
+// input before change applies it.
+func (s *Service) serveTags(ctx context.Context, c *api.Call, op string, change tagChanger) (*api.Result, error) {
+	if op == "ListTags" {
+		return s.listTags(ctx, c)
+	}
 	var in tagsInput
 	if err := decodeInput(c.Body, &in); err != nil {
 		return nil, err
@@ -134,77 +122,40 @@ func (s *Service) changeTags(ctx context.Context, c *api.Call, op string, change
 	if err != nil {
 		return nil, err
 	}
-	return s.stagedWrite(ctx, func(tx *trail.Tx) (*api.Result, func(uint64) error, error) {
-		t, err := findTagged(tx, c, in.ResourceId)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := requireHomeRegion(c, t); err != nil {
-			return nil, nil, err
-		}
-		if err := change(&t, tags); err != nil {
-			return nil, nil, err
-		}
-		if err := tx.Put(t); err != nil {
-			return nil, nil, err
-		}
-		res, err := s.jsonResult(c, op, struct{}{})
-		if err != nil {
-			return nil, nil, err
-		}
-		res.Resources = trailResources(t)
-		return res, nil, nil
-	})
+	return change(ctx, c, tagChange{op: op, resourceID: in.ResourceId, tags: tags})
 }
 
-func tagIndex(tags []trail.Tag, key string) int {
-	for i, t := range tags {
-		if t.Key == key {
-			return i
+// applyTags returns the tags of the resource arn after the change: AddTags
+// adds tags or replaces the values of keys it has, RemoveTags removes the
+// tags with the given keys (values are not compared). have is changed in
+// place. More than maxTagsPerResource tags is TagsLimitExceededException.
+func applyTags[T tagType](ch tagChange, have []T, arn string) ([]T, error) {
+	for _, t := range ch.tags {
+		i := slices.IndexFunc(have, func(o T) bool { return trail.Tag(o).Key == t.Key })
+		switch {
+		case ch.op == "RemoveTags" && i >= 0:
+			have = slices.Delete(have, i, i+1)
+		case ch.op == "AddTags" && i >= 0:
+			have[i] = T(t)
+		case ch.op == "AddTags":
+			have = append(have, T(t))
 		}
 	}
-	return -1
+	if len(have) > maxTagsPerResource {
+		return nil, errTagsLimit(arn)
+	}
+	return have, nil
 }
 
-type listTagsInput struct {
-	ResourceIdList []string `json:"ResourceIdList"`
-	NextToken      *string  `json:"NextToken"`
-}
-
-type resourceTag struct {
-	ResourceId string     `json:"ResourceId"`
-	TagsList   []tagShape `json:"TagsList"`
-}
-
-// listTags lists the tags of up to 20 trails, named by ARN, in one page
-// (Cairn never issues a NextToken for it).
-func (s *Service) listTags(_ context.Context, c *api.Call) (*api.Result, error) {
-	var in listTagsInput
-	if err := decodeInput(c.Body, &in); err != nil {
-		return nil, err
+// namesTagged reports whether a tag operation's body names a resource for
+// which is holds (ResourceId, or one of ResourceIdList).
+func namesTagged(body []byte, is func(ref string) bool) bool {
+	var in struct {
+		ResourceId     *string  `json:"ResourceId"`
+		ResourceIdList []string `json:"ResourceIdList"`
 	}
-	if in.NextToken != nil && *in.NextToken != "" {
-		return nil, api.Errorf("InvalidTokenException", "The NextToken is not valid: ListTags returns every tag in one page.")
+	if json.Unmarshal(body, &in) != nil {
+		return false
 	}
-	if len(in.ResourceIdList) == 0 || len(in.ResourceIdList) > maxListTagsResources {
-		return nil, api.Errorf("InvalidParameterException", "ResourceIdList must hold 1 to %d ARNs; %d were given.", maxListTagsResources, len(in.ResourceIdList))
-	}
-	out := struct {
-		ResourceTagList []resourceTag `json:"ResourceTagList"`
-	}{ResourceTagList: []resourceTag{}}
-	for _, id := range in.ResourceIdList {
-		t, err := findTagged(s.opts.Trails, c, &id)
-		if err != nil {
-			return nil, err
-		}
-		if t.HomeRegion != c.Region && !t.IsMultiRegionTrail { // tags are listed in the trail's regions
-			return nil, api.Errorf("ResourceNotFoundException", "Resource %s not found in %s.", id, c.Region)
-		}
-		rt := resourceTag{ResourceId: t.ARN, TagsList: []tagShape{}}
-		for _, tag := range t.Tags {
-			rt.TagsList = append(rt.TagsList, tagShape(tag))
-		}
-		out.ResourceTagList = append(out.ResourceTagList, rt)
-	}
-	return s.jsonResult(c, "ListTags", out)
+	return is(deref(in.ResourceId)) || slices.ContainsFunc(in.ResourceIdList, is)
 }

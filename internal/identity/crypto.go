@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cairn-audit/cairn/internal/fsutil"
 )
 
 const (
@@ -100,4 +102,20 @@ func loadMasterKey(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("master key %s: %d bytes, want %d", path, len(key), masterKeySize)
 	}
 	return key, nil
+}
+
+// writeFileAtomic replaces dir/name with data (mode 0600); a crash leaves
+// either the old or the new file.
+func writeFileAtomic(dir, name string, data []byte) error {
+	return fsutil.WriteFileAtomic(filepath.Join(dir, name), data, 0o600)
+}
+
+// removeStaleTemp deletes the temp file of dir/name a crash mid-write may
+// have left.
+func removeStaleTemp(dir, name string) error {
+	err := os.Remove(filepath.Join(dir, name+tempSuffix))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove stale temp file: %w", err)
+	}
+	return nil
 }

@@ -3,6 +3,8 @@ package identity
 import (
 	"errors"
 	"fmt"
+
+	"github.com/cairn-audit/cairn/internal/jsonstore"
 )
 
 // Errors returned by the store. Callers test them with errors.Is; the
@@ -17,8 +19,8 @@ var (
 	ErrInvalidStatus  = errors.New("identity: invalid access key status")
 	ErrInvalidInput   = errors.New("identity: invalid input")
 	ErrNoRootKey      = errors.New("identity: account has no root access key")
-	ErrTxDone         = errors.New("identity: transaction already committed or aborted")
-	ErrClosed         = errors.New("identity: store closed")
+	ErrTxDone         = jsonstore.ErrTxDone
+	ErrClosed         = jsonstore.ErrClosed
 )
 
 // LimitError is a quota that a change would exceed. It matches ErrLimitExceeded.

@@ -25,10 +25,12 @@ type state struct {
 	accounts       map[string]Account
 	users          map[userKey]User
 	keys           map[string]keyRec
+
+	sealer *sealer // opens the sealed secrets of the state file; shared by every version
 }
 
-func newState() *state {
-	return &state{accounts: map[string]Account{}, users: map[userKey]User{}, keys: map[string]keyRec{}}
+func newState(sl *sealer) *state {
+	return &state{accounts: map[string]Account{}, users: map[userKey]User{}, keys: map[string]keyRec{}, sealer: sl}
 }
 
 // clone copies the maps; values are copied by value and their slices
@@ -39,6 +41,7 @@ func (s *state) clone() *state {
 		accounts:       maps.Clone(s.accounts),
 		users:          maps.Clone(s.users),
 		keys:           maps.Clone(s.keys),
+		sealer:         s.sealer,
 	}
 }
 

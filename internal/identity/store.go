@@ -4,11 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/cairn-audit/cairn/internal/fsutil"
 	"os"
+	"path/filepath"
 	"slices"
-	"sync"
-	"sync/atomic"
+
+	"github.com/cairn-audit/cairn/internal/jsonstore"
 )
 
 // Default limits, AWS's default IAM quotas.
@@ -39,28 +39,19 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Store holds accounts, IAM users and access keys in a directory. Reads
-// (LookupKey on every request, the IAM read operations) load the current
-// immutable version without locking or I/O; changes go through a Tx, one at
-// a time, and are persisted atomically before they are published.
+// Store holds accounts, IAM users and access keys in a directory (a
+// jsonstore, plus the master key sealing the secrets). Reads (LookupKey on
+// every request, the IAM read operations) load the current immutable
+// version without locking or I/O; changes go through a Tx, one at a time,
+// and are persisted atomically before they are published.
 type Store struct {
-	dir    string
+	js     *jsonstore.Store[state]
 	opts   Options
 	sealer *sealer
-	lock   *os.File
-
-	cur    atomic.Pointer[state] // published version, never mutated
-	writer chan struct{}         // capacity 1: held by the open Tx
-
-	closeOnce sync.Once
-	closed    chan struct{} // closed by Close
 
 	// write persists a new state file; replaced in tests to inject failures.
 	write func(dir, name string, data []byte) error
 }
-
-// lockFile is the advisory lock that keeps two processes from writing one store.
-const lockFile = "LOCK"
 
 // Open opens (creating if needed) the store in dir with default options.
 func Open(dir string) (*Store, error) { return OpenOptions(dir, DefaultOptions()) }
@@ -69,62 +60,48 @@ func Open(dir string) (*Store, error) { return OpenOptions(dir, DefaultOptions()
 // (mode 0700) and the master key on first use and holds an exclusive lock on
 // the directory until Close.
 func OpenOptions(dir string, opts Options) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("open identity store: %w", err)
-	}
-	lock, err := fsutil.LockDir(dir, lockFile, 0o600)
+	s := &Store{opts: opts.withDefaults(), write: writeFileAtomic}
+	js, err := jsonstore.Open(dir, jsonstore.Options[state]{
+		File: stateFile, Format: fileFormat, Version: formatVersion,
+		New:   func() (*state, error) { return s.emptyState(dir) },
+		Clone: (*state).clone,
+		WriteFile: func(path string, data []byte, _ os.FileMode) error {
+			return s.write(filepath.Dir(path), filepath.Base(path), data)
+		},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open identity store: %w", err)
 	}
-	s, err := open(dir, opts)
-	if err != nil {
-		_ = lock.Close()
-		return nil, fmt.Errorf("open identity store %s: %w", dir, err)
-	}
-	s.lock = lock
+	s.js = js
 	return s, nil
 }
 
-func open(dir string, opts Options) (*Store, error) {
-	if err := removeStaleTemps(dir); err != nil {
+// emptyState loads the master key (creating it on first use) and returns the
+// empty state, which decodes the state file's secrets with it. jsonstore
+// calls it once the directory is locked, before it reads the state file.
+func (s *Store) emptyState(dir string) (*state, error) {
+	if err := removeStaleTemp(dir, masterKeyFile); err != nil {
 		return nil, err
 	}
 	key, err := loadMasterKey(dir)
 	if err != nil {
 		return nil, err
 	}
-	sl, err := newSealer(key)
-	if err != nil {
+	if s.sealer, err = newSealer(key); err != nil {
 		return nil, err
 	}
-	st, err := loadState(dir, sl)
-	if err != nil {
-		return nil, err
-	}
-	s := &Store{dir: dir, opts: opts.withDefaults(), sealer: sl, writer: make(chan struct{}, 1), closed: make(chan struct{}), write: writeFileAtomic}
-	s.cur.Store(st)
-	return s, nil
+	return newState(s.sealer), nil
 }
 
 // Close releases the directory lock. It waits for an open transaction to
 // end; Begin fails with ErrClosed afterwards. Reads keep working.
-func (s *Store) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		close(s.closed)        // Begin fails from now on
-		s.writer <- struct{}{} // wait for the open transaction, if any
-		if s.lock != nil {
-			err = s.lock.Close()
-		}
-	})
-	return err
-}
+func (s *Store) Close() error { return s.js.Close() }
 
 // Options returns the store's effective options.
 func (s *Store) Options() Options { return s.opts }
 
 // Dir is the store's directory.
-func (s *Store) Dir() string { return s.dir }
+func (s *Store) Dir() string { return s.js.Dir() }
 
 // LookupKey returns the access key's secret, whether it is active, and the
 // principal it authenticates as (with AccessKeyID set). It never blocks on
@@ -133,7 +110,7 @@ func (s *Store) Dir() string { return s.dir }
 // It has the method set the auth package's KeyStore needs, with Key standing
 // for auth.Key (identity cannot import auth: auth imports identity).
 func (s *Store) LookupKey(accessKeyID string) (Key, bool) {
-	st := s.cur.Load()
+	st := s.js.Load()
 	k, ok := st.keys[accessKeyID]
 	if !ok {
 		return Key{}, false
@@ -146,24 +123,24 @@ func (s *Store) LookupKey(accessKeyID string) (Key, bool) {
 }
 
 // DefaultAccount is the account Bootstrap created ("" before it ran).
-func (s *Store) DefaultAccount() string { return s.cur.Load().defaultAccount }
+func (s *Store) DefaultAccount() string { return s.js.Load().defaultAccount }
 
 // Account returns an account.
 func (s *Store) Account(accountID string) (Account, bool) {
-	a, ok := s.cur.Load().accounts[accountID]
+	a, ok := s.js.Load().accounts[accountID]
 	return a, ok
 }
 
 // User returns the user named name (case-insensitively) in the account.
 func (s *Store) User(accountID, name string) (User, bool) {
-	u, ok := s.cur.Load().users[keyOf(accountID, name)]
+	u, ok := s.js.Load().users[keyOf(accountID, name)]
 	return u, ok
 }
 
 // Users returns the account's users whose path starts with pathPrefix
 // ("" for all), ordered by name case-insensitively.
 func (s *Store) Users(accountID, pathPrefix string) []User {
-	st := s.cur.Load()
+	st := s.js.Load()
 	var out []User
 	for k, u := range st.users {
 		if k.account == accountID && hasPrefix(u.Path, pathPrefix) {
@@ -179,7 +156,7 @@ func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(p
 // AccessKeys returns the access keys of the named user, or of the account's
 // root user if userName is "", oldest first.
 func (s *Store) AccessKeys(accountID, userName string) ([]AccessKey, error) {
-	st := s.cur.Load()
+	st := s.js.Load()
 	if _, ok := st.accounts[accountID]; !ok {
 		return nil, fmt.Errorf("%w: %s", ErrNoSuchAccount, accountID)
 	}
@@ -199,7 +176,7 @@ func (s *Store) AccessKeys(accountID, userName string) ([]AccessKey, error) {
 // RootCredentials returns the default account's root access key with its
 // secret: the oldest active one, else the oldest.
 func (s *Store) RootCredentials() (Credentials, error) {
-	return rootCredentials(s.cur.Load())
+	return rootCredentials(s.js.Load())
 }
 
 func rootCredentials(st *state) (Credentials, error) {
@@ -242,7 +219,10 @@ func (s *Store) Bootstrap(accountID, accessKeyID, secret string) (creds Credenti
 		return Credentials{}, false, fmt.Errorf("bootstrap: %w", err)
 	}
 	now := tx.now()
-	st := tx.mutable()
+	st, err := tx.mutable()
+	if err != nil {
+		return Credentials{}, false, fmt.Errorf("bootstrap: %w", err)
+	}
 	st.defaultAccount = accountID
 	st.accounts[accountID] = Account{ID: accountID, Created: now}
 	st.keys[accessKeyID] = keyRec{

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/cairn-audit/cairn/internal/jsonstore"
 )
 
 // Tx is a staged change to the store. Only one Tx is open at a time; it sees
@@ -12,33 +14,18 @@ import (
 // readers or on disk until Commit. Exactly one of Commit or Abort must be
 // called (Abort after Commit is a no-op, so `defer tx.Abort()` is safe).
 type Tx struct {
-	s    *Store
-	st   *state // private clone, nil until the first change
-	mu   sync.Mutex
-	done bool
+	s  *Store
+	tx *jsonstore.Tx[state]
+	mu sync.Mutex
 }
 
 // Begin opens a transaction, waiting for the open one (if any) to end.
 func (s *Store) Begin(ctx context.Context) (*Tx, error) {
-	select {
-	case <-s.closed:
-		return nil, ErrClosed
-	default:
+	tx, err := s.js.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin identity transaction: %w", err)
 	}
-	select {
-	case s.writer <- struct{}{}:
-	case <-s.closed:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, fmt.Errorf("begin identity transaction: %w", ctx.Err())
-	}
-	select {
-	case <-s.closed: // Close won the race after we took the slot: hand it back
-		<-s.writer
-		return nil, ErrClosed
-	default:
-	}
-	return &Tx{s: s}, nil
+	return &Tx{s: s, tx: tx}, nil
 }
 
 // Commit persists the staged changes atomically and publishes them. On error
@@ -47,23 +34,9 @@ func (s *Store) Begin(ctx context.Context) (*Tx, error) {
 func (tx *Tx) Commit() error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.done {
-		return ErrTxDone
-	}
-	tx.done = true
-	defer func() { <-tx.s.writer }()
-	if tx.st == nil {
-		return nil
-	}
-	data, err := encodeState(tx.st)
-	if err != nil {
-		return err
-	}
-	if err := tx.s.write(tx.s.dir, stateFile, data); err != nil {
+	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit identity change: %w", err)
 	}
-	tx.s.cur.Store(tx.st)
-	tx.st = nil
 	return nil
 }
 
@@ -71,27 +44,12 @@ func (tx *Tx) Commit() error {
 func (tx *Tx) Abort() {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.done {
-		return
-	}
-	tx.done = true
-	tx.st = nil
-	<-tx.s.writer
+	tx.tx.Abort()
 }
 
-func (tx *Tx) view() *state {
-	if tx.st != nil {
-		return tx.st
-	}
-	return tx.s.cur.Load()
-}
+func (tx *Tx) view() *state { return tx.tx.View() }
 
-func (tx *Tx) mutable() *state {
-	if tx.st == nil {
-		tx.st = tx.s.cur.Load().clone()
-	}
-	return tx.st
-}
+func (tx *Tx) mutable() (*state, error) { return tx.tx.Mutable() }
 
 func (tx *Tx) now() time.Time { return time.Now().UTC().Truncate(time.Second) }
 
@@ -99,8 +57,8 @@ func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 // begin checks the transaction is open and the account exists.
 func (tx *Tx) begin(accountID string) (*state, error) {
-	if tx.done {
-		return nil, ErrTxDone
+	if err := tx.tx.Err(); err != nil {
+		return nil, err
 	}
 	st := tx.view()
 	if _, ok := st.accounts[accountID]; !ok {
@@ -148,7 +106,11 @@ func (tx *Tx) CreateUser(accountID, name, path string, tags []Tag, now time.Time
 	if len(tags) > 0 {
 		u.Tags = append([]Tag(nil), tags...)
 	}
-	tx.mutable().users[keyOf(accountID, name)] = u
+	m, err := tx.mutable()
+	if err != nil {
+		return User{}, err
+	}
+	m.users[keyOf(accountID, name)] = u
 	return u, nil
 }
 
@@ -167,7 +129,11 @@ func (tx *Tx) DeleteUser(accountID, name string) (User, error) {
 	if len(st.userKeys(accountID, u.Name)) > 0 {
 		return u, fmt.Errorf("%w: %s", ErrDeleteConflict, u.Name)
 	}
-	delete(tx.mutable().users, keyOf(accountID, name))
+	m, err := tx.mutable()
+	if err != nil {
+		return User{}, err
+	}
+	delete(m.users, keyOf(accountID, name))
 	return u, nil
 }
 
@@ -206,7 +172,11 @@ func (tx *Tx) CreateAccessKey(accountID, userName string, now time.Time) (Access
 	}
 	secret := NewSecret()
 	k := AccessKey{AccountID: accountID, ID: id, UserName: userName, Status: StatusActive, Created: stamp(now)}
-	tx.mutable().keys[id] = keyRec{AccessKey: k, secret: secret, sealed: tx.s.sealer.seal(accountID, id, secret)}
+	m, err := tx.mutable()
+	if err != nil {
+		return AccessKey{}, "", err
+	}
+	m.keys[id] = keyRec{AccessKey: k, secret: secret, sealed: tx.s.sealer.seal(accountID, id, secret)}
 	return k, secret, nil
 }
 
@@ -243,8 +213,12 @@ func (tx *Tx) UpdateAccessKey(accountID, userName, keyID, status string) (Access
 	if k.Status == status {
 		return k.AccessKey, nil
 	}
+	m, err := tx.mutable()
+	if err != nil {
+		return AccessKey{}, err
+	}
 	k.Status = status
-	tx.mutable().keys[keyID] = k
+	m.keys[keyID] = k
 	return k.AccessKey, nil
 }
 
@@ -256,6 +230,10 @@ func (tx *Tx) DeleteAccessKey(accountID, userName, keyID string) (AccessKey, err
 	if err != nil {
 		return AccessKey{}, err
 	}
-	delete(tx.mutable().keys, keyID)
+	m, err := tx.mutable()
+	if err != nil {
+		return AccessKey{}, err
+	}
+	delete(m.keys, keyID)
 	return k.AccessKey, nil
 }

@@ -12,25 +12,27 @@ import (
 	"github.com/cairn-audit/cairn/internal/fsutil"
 )
 
-// header is the part of the file every store has.
+// header is the part of the file every document has.
 type header struct {
 	Format  string `json:"format"`
 	Version int    `json:"version"`
 }
 
-// encode renders st as the file: its JSON object with format and version
-// first, indented, ending in a newline.
-func (s *Store[S]) encode(st *S) ([]byte, error) {
-	body, err := json.Marshal(st)
+// Encode renders v, which must encode as a JSON object without "format" or
+// "version" members, as a document file: the object with format and version
+// in front, indented, ending in a newline. Store writes its state so; other
+// files kept beside it (written by their own package) may use it too.
+func Encode(format string, version int, v any) ([]byte, error) {
+	body, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("encode state: %w", err)
+		return nil, fmt.Errorf("encode %s: %w", format, err)
 	}
 	if len(body) < 2 || body[0] != '{' {
-		return nil, fmt.Errorf("encode state: %T does not encode as a JSON object", st)
+		return nil, fmt.Errorf("encode %s: %T does not encode as a JSON object", format, v)
 	}
-	head, err := json.Marshal(header{Format: s.opts.Format, Version: s.opts.Version})
+	head, err := json.Marshal(header{Format: format, Version: version})
 	if err != nil {
-		return nil, fmt.Errorf("encode state header: %w", err)
+		return nil, fmt.Errorf("encode %s header: %w", format, err)
 	}
 	doc := head[:len(head)-1] // without its closing brace
 	if rest := bytes.TrimSpace(body[1:]); len(rest) > 0 && rest[0] != '}' {
@@ -39,41 +41,66 @@ func (s *Store[S]) encode(st *S) ([]byte, error) {
 	doc = append(doc, body[1:]...)
 	var out bytes.Buffer
 	if err := json.Indent(&out, doc, "", "  "); err != nil {
-		return nil, fmt.Errorf("encode state: %w", err)
+		return nil, fmt.Errorf("encode %s: %w", format, err)
 	}
 	out.WriteByte('\n')
 	return out.Bytes(), nil
 }
 
-// load reads the state file: the zero state when it is missing. A temp file
-// left by an interrupted write is removed first.
-func (s *Store[S]) load() (*S, error) {
-	path := filepath.Join(s.dir, s.opts.File)
+// ReadFile reads the document dir/name (as Encode writes it) into v,
+// refusing another format or version. A temp file left by an interrupted
+// write is removed first. A missing file leaves v alone and reports false.
+func ReadFile(dir, name, format string, version int, v any) (found bool, err error) {
+	path := filepath.Join(dir, name)
 	if err := os.Remove(path + fsutil.TempSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("remove stale temp file: %w", err)
+		return false, fmt.Errorf("remove stale temp file: %w", err)
 	}
-	st := new(S)
 	b, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read %s: %w", path, err)
+	}
+	var h header
+	if err := json.Unmarshal(b, &h); err != nil {
+		return true, fmt.Errorf("parse %s: %w", path, err)
+	}
+	if h.Format != format || h.Version != version {
+		return true, fmt.Errorf("%s: format %q version %d, want %q version %d", path, h.Format, h.Version, format, version)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return true, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return true, nil
+}
+
+// load reads the state file into the empty state (Options.New), which is
+// the state when the file is missing.
+func (s *Store[S]) load() (*S, error) {
+	st, err := s.empty()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ReadFile(s.dir, s.opts.File, s.opts.Format, s.opts.Version, st); err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
-	default:
-		var h header
-		if err := json.Unmarshal(b, &h); err != nil {
-			return nil, fmt.Errorf("parse state %s: %w", path, err)
-		}
-		if h.Format != s.opts.Format || h.Version != s.opts.Version {
-			return nil, fmt.Errorf("state %s: format %q version %d, want %q version %d", path, h.Format, h.Version, s.opts.Format, s.opts.Version)
-		}
-		if err := json.Unmarshal(b, st); err != nil {
-			return nil, fmt.Errorf("parse state %s: %w", path, err)
-		}
 	}
 	if s.opts.Validate != nil {
 		if err := s.opts.Validate(st); err != nil {
-			return nil, fmt.Errorf("state %s: %w", path, err)
+			return nil, fmt.Errorf("state %s: %w", filepath.Join(s.dir, s.opts.File), err)
 		}
+	}
+	return st, nil
+}
+
+// empty returns the empty state: Options.New's, or the zero value.
+func (s *Store[S]) empty() (*S, error) {
+	if s.opts.New == nil {
+		return new(S), nil
+	}
+	st, err := s.opts.New()
+	if err != nil {
+		return nil, fmt.Errorf("new state: %w", err)
 	}
 	return st, nil
 }

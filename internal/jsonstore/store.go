@@ -48,9 +48,18 @@ type Options[S any] struct {
 	// Clone returns a copy of the state that a Tx may change without
 	// changing the original; required.
 	Clone func(*S) *S
+	// New returns the empty state: the state of a missing file, and the
+	// value the file is decoded into. Open calls it once, after locking the
+	// directory and before reading the file, so it may read or create what
+	// decoding needs (a key kept beside the state). Optional: default new(S).
+	New func() (*S, error)
 	// Validate checks a state read from the file or about to be committed;
 	// optional. Open and Commit fail with its error.
 	Validate func(*S) error
+	// Published is called by Commit with the state it just published,
+	// before the next Tx can begin; optional. Packages notify their
+	// subscribers or drop what belonged to deleted entries there.
+	Published func(*S)
 	// Perm is the mode of the files; default DefaultPerm.
 	Perm os.FileMode
 	// WriteFile replaces a file atomically; default fsutil.WriteFileAtomic.
@@ -80,8 +89,8 @@ type published[S any] struct {
 }
 
 // Open opens (creating if needed) the store in dir and locks the directory
-// until Close. A missing file is the zero state; a temp file left by an
-// interrupted write is removed.
+// until Close. A missing file is the empty state (Options.New); a temp file
+// left by an interrupted write is removed.
 func Open[S any](dir string, opts Options[S]) (*Store[S], error) {
 	if opts.File == "" || opts.Format == "" || opts.Version <= 0 || opts.Clone == nil {
 		return nil, fmt.Errorf("open json store %s: File, Format, Version and Clone are required", dir)

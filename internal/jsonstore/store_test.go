@@ -338,3 +338,110 @@ func TestCloseWaitsForTxThenRefusesBegin(t *testing.T) {
 		t.Fatal("reads stopped working after Close")
 	}
 }
+
+func TestNewBuildsTheEmptyAndDecodedState(t *testing.T) {
+	dir := t.TempDir()
+	calls := 0
+	withNew := func(o *Options[doc]) {
+		o.New = func() (*doc, error) {
+			calls++
+			if _, err := os.Stat(filepath.Join(dir, "LOCK")); err != nil {
+				t.Errorf("New called before the directory was locked: %v", err)
+			}
+			return &doc{Items: map[string]int{"default": 7}}, nil
+		}
+	}
+	s := openDoc(t, dir, withNew)
+	if calls != 1 || s.Load().Items["default"] != 7 {
+		t.Fatalf("%d calls, state %+v", calls, s.Load())
+	}
+	s.Close()
+	// The file is decoded into New's value: members it lacks keep theirs.
+	os.WriteFile(filepath.Join(dir, "doc.json"), []byte(`{"format":"test-doc","version":1,"items":{"a":1}}`), 0o600)
+	s = openDoc(t, dir, withNew)
+	if calls != 2 || s.Load().Items["a"] != 1 || s.Load().Items["default"] != 7 {
+		t.Fatalf("%d calls, state %+v", calls, s.Load())
+	}
+	s.Close()
+	fail := errors.New("no key")
+	_, err := Open(dir, Options[doc]{File: "doc.json", Format: "test-doc", Version: 1, Clone: cloneDoc,
+		New: func() (*doc, error) { return nil, fail }})
+	if !errors.Is(err, fail) {
+		t.Fatalf("Open with a failing New: %v", err)
+	}
+	openDoc(t, dir) // the lock was released
+}
+
+func TestTxErr(t *testing.T) {
+	s := openDoc(t, t.TempDir())
+	tx, _ := s.Begin(context.Background())
+	if err := tx.Err(); err != nil {
+		t.Fatalf("Err of an open Tx: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Err(); !errors.Is(err, ErrTxDone) {
+		t.Fatalf("Err after Commit: %v", err)
+	}
+	tx, _ = s.Begin(context.Background())
+	tx.Abort()
+	if err := tx.Err(); !errors.Is(err, ErrTxDone) {
+		t.Fatalf("Err after Abort: %v", err)
+	}
+}
+
+func TestPublishedCalledWithEachCommittedState(t *testing.T) {
+	var got []int
+	var s *Store[doc]
+	s = openDoc(t, t.TempDir(), func(o *Options[doc]) {
+		o.Published = func(d *doc) {
+			if d != s.Load() {
+				t.Error("Published called before the state was published")
+			}
+			got = append(got, d.Items["a"])
+		}
+	})
+	if err := set(t, s, "a", 1); err != nil {
+		t.Fatal(err)
+	}
+	tx, _ := s.Begin(context.Background())
+	if err := tx.Commit(); err != nil { // no change: nothing published
+		t.Fatal(err)
+	}
+	if err := set(t, s, "a", 2); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != 1 || got[1] != 2 {
+		t.Fatalf("Published saw %v", got)
+	}
+}
+
+func TestEncodeAndReadFile(t *testing.T) {
+	dir := t.TempDir()
+	var d doc
+	if found, err := ReadFile(dir, "other.json", "test-other", 3, &d); found || err != nil {
+		t.Fatalf("missing file: %v %v", found, err)
+	}
+	b, err := Encode("test-other", 3, doc{Items: map[string]int{"x": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"format\": \"test-other\",\n  \"version\": 3,\n  \"items\": {\n    \"x\": 1\n  }\n}\n"; string(b) != want {
+		t.Fatalf("Encode %q", b)
+	}
+	if _, err := Encode("test-other", 3, []int{1}); err == nil {
+		t.Fatal("encoded a JSON array")
+	}
+	os.WriteFile(filepath.Join(dir, "other.json"), b, 0o600)
+	os.WriteFile(filepath.Join(dir, "other.json.tmp"), []byte("partial"), 0o600)
+	if found, err := ReadFile(dir, "other.json", "test-other", 3, &d); !found || err != nil || d.Items["x"] != 1 {
+		t.Fatalf("ReadFile: %v %v %+v", found, err, d)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "other.json.tmp")); !os.IsNotExist(err) {
+		t.Fatalf("stale temp file left: %v", err)
+	}
+	if _, err := ReadFile(dir, "other.json", "test-other", 4, &d); err == nil {
+		t.Fatal("read a document of another version")
+	}
+}

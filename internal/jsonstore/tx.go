@@ -30,6 +30,17 @@ func (tx *Tx[S]) View() *S {
 	return tx.s.cur.Load().state
 }
 
+// Err returns ErrTxDone once the transaction committed or aborted, nil
+// while it is open: a check to make before staging anything.
+func (tx *Tx[S]) Err() error {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done {
+		return ErrTxDone
+	}
+	return nil
+}
+
 // Mutable returns the transaction's own copy of the state, cloning the
 // published state on the first call; changes to it are committed by Commit.
 func (tx *Tx[S]) Mutable() (*S, error) {
@@ -45,8 +56,9 @@ func (tx *Tx[S]) Mutable() (*S, error) {
 }
 
 // Commit validates and writes the staged state atomically, then publishes
-// it. On error nothing changed, on disk or in memory. A Tx that never called
-// Mutable commits without I/O and publishes nothing.
+// it (and calls Options.Published). On error nothing changed, on disk or in
+// memory. A Tx that never called Mutable commits without I/O and publishes
+// nothing.
 func (tx *Tx[S]) Commit() error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
@@ -64,7 +76,7 @@ func (tx *Tx[S]) Commit() error {
 			return fmt.Errorf("commit %s: %w", s.opts.File, err)
 		}
 	}
-	data, err := s.encode(tx.st)
+	data, err := Encode(s.opts.Format, s.opts.Version, tx.st)
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", s.opts.File, err)
 	}
@@ -72,6 +84,9 @@ func (tx *Tx[S]) Commit() error {
 		return fmt.Errorf("commit %s: %w", s.opts.File, err)
 	}
 	s.publish(tx.st)
+	if s.opts.Published != nil {
+		s.opts.Published(tx.st)
+	}
 	tx.st = nil
 	return nil
 }

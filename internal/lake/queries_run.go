@@ -30,9 +30,7 @@ func (q *Queries) work(ctx context.Context) {
 		}
 		q.execute(ctx, qctx, qr)
 		stop()
-		if qr.info.DeliveryURI != "" {
-			q.deliverFinished(ctx, qr.info.ID)
-		}
+		q.deliverFinished(ctx, qr.info.ID) // if it has a DeliveryURI and FINISHED
 	}
 }
 

@@ -30,6 +30,7 @@ type Lake struct {
 	maxResultBytes int64
 	cat            *lakeCatalog
 	tmpl           *templates // statement rewrites
+	mem            *memWatch
 
 	// wmu serialises writers (Append, Import, Expire, Drop): DuckDB would
 	// abort one of two transactions updating the same catalog row.
@@ -92,6 +93,9 @@ func OpenLake(opts LakeOptions) (*Lake, error) {
 	began := time.Now()
 	l := &Lake{db: db, log: opts.Logger, maxResultBytes: opts.MaxResultBytes, conns: make(chan *queryConn, opts.QueryConns)}
 	if err := l.setup(context.Background(), opts.QueryConns); err != nil {
+		if l.mem != nil {
+			l.mem.close()
+		}
 		return nil, errors.Join(fmt.Errorf("store: open lake %q: %w", path, err), l.closeConns(), db.Close())
 	}
 	var parts int
@@ -143,6 +147,15 @@ func (l *Lake) setup(ctx context.Context, queryConns int) error {
 	if _, err := l.db.ExecContext(ctx, "SET lock_configuration = true"); err != nil {
 		return fmt.Errorf("lock configuration: %w", err)
 	}
+	var limit string
+	if err := l.db.QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&limit); err != nil {
+		return fmt.Errorf("read memory limit: %w", err)
+	}
+	bytes, err := parseDuckDBSize(limit)
+	if err != nil {
+		return fmt.Errorf("read memory limit: %w", err)
+	}
+	l.mem = newMemWatch(2 * bytes)
 	return nil
 }
 
@@ -194,6 +207,9 @@ func (l *Lake) Close() error {
 	_, errCkpt := l.db.ExecContext(context.Background(), "CHECKPOINT")
 	if errCkpt != nil {
 		errCkpt = fmt.Errorf("checkpoint: %w", errCkpt)
+	}
+	if l.mem != nil {
+		l.mem.close()
 	}
 	if err := errors.Join(errCkpt, l.closeConns(), l.db.Close()); err != nil {
 		return fmt.Errorf("store: close lake: %w", err)

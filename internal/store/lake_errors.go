@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cairn-audit/cairn/internal/lake"
 	"github.com/marcboeker/go-duckdb"
@@ -67,7 +68,9 @@ func classifyQueryError(err error) error {
 	}
 	switch {
 	case de.Type == duckdb.ErrorTypeOutOfMemory:
-		return fmt.Errorf("%w: %s", lake.ErrQueryLimit, de.Msg)
+		// The rest of DuckDB's message is advice about spilling to disk.
+		msg, _, _ := strings.Cut(de.Msg, "\n")
+		return fmt.Errorf("%w: %s", lake.ErrQueryLimit, msg)
 	case userErrorTypes[de.Type]:
 		return fmt.Errorf("%w: %s", lake.ErrInvalidQuery, de.Msg)
 	}

@@ -32,7 +32,7 @@ var lakeMacros = []string{
 	`from_iso8601_date(s) AS CAST(s AS DATE)`,
 	`to_iso8601(t) AS strftime(CAST(t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%g')`,
 	`date(t) AS CAST(t AS DATE)`,
-	`from_unixtime(n) AS make_timestamp(CAST(round(n * 1000000) AS BIGINT))`,
+	`from_unixtime(n) AS make_timestamp(CAST(round(CAST(n AS DOUBLE) * 1000000) AS BIGINT))`,
 	`to_unixtime(t) AS epoch(CAST(t AS TIMESTAMP))`,
 	// date_add is one of DuckDB's own macros, which cannot be replaced:
 	// statements call this through the rewrite of date_add(unit, n, t).
@@ -63,7 +63,17 @@ var lakeMacros = []string{
 	// Lists (1-based, negative from the end) and structs; on JSON columns
 	// the rewrite turns element_at into json_extract_string first.
 	`element_at(x, k) AS x[k]`,
-	`sequence(a, b) AS generate_series(a, b)`,
+	// Functions that make a large value from a small one, bounded: one
+	// call's result is built without a chance to interrupt it, beyond the
+	// reach of the memory limit and the memory watch. Trino caps sequence
+	// and repeat at 10000 elements too. (DuckDB's range, generate_series,
+	// format, printf, bar and list_resize are refused, see deniedFunctions.)
+	`sequence(a, b) AS CASE WHEN abs(CAST(b AS BIGINT) - CAST(a AS BIGINT)) >= 10000 THEN error('sequence: more than 10000 entries')
+		ELSE generate_series(CAST(a AS BIGINT), CAST(b AS BIGINT)) END`,
+	`repeat(x, n) AS CASE WHEN n > 10000 THEN error('repeat: count exceeds 10000')
+		ELSE list_transform(generate_series(1, n), i -> x) END`,
+	`lpad(s, n, p) AS CASE WHEN n > 1048576 THEN error('lpad: size exceeds 1048576') ELSE system.main.lpad(s, n, p) END`,
+	`rpad(s, n, p) AS CASE WHEN n > 1048576 THEN error('rpad: size exceeds 1048576') ELSE system.main.rpad(s, n, p) END`,
 	`url_extract_host(u) AS nullif(regexp_extract(u, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)', 1), '')`,
 }
 

@@ -55,9 +55,15 @@ func (l *Lake) Run(ctx context.Context, q lake.Query, w lake.ResultWriter) (lake
 	}
 	broken := false
 	defer func() { l.release(qc, broken) }()
-	st, broken, err = l.execute(ctx, qc, final, stores, scopes, &limitedWriter{w: w, limit: limit})
-	if ctx.Err() != nil && err != nil {
+	qctx, done := l.mem.track(ctx)
+	defer done()
+	st, broken, err = l.execute(qctx, qc, final, stores, scopes, &limitedWriter{w: w, limit: limit})
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
 		return st, ctx.Err()
+	case errors.Is(context.Cause(qctx), errQueryMemory):
+		return st, errQueryMemory
 	}
 	return st, err
 }

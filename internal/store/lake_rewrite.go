@@ -20,7 +20,13 @@ import (
 //     comparable with eventtime; DuckDB's is a TIMESTAMP WITH TIME ZONE);
 //   - Trino functions a macro cannot stand in for (lambdas, optional or
 //     constant-only arguments, DuckDB's own macros) become DuckDB
-//     expressions.
+//     expressions;
+//   - json_extract_string(<stored JSON column>, path) = 'literal' gets a
+//     cheap necessary condition first, contains(<column text>, 'literal'),
+//     so that only rows whose text has the literal are parsed. It is added
+//     only for literals of letters, digits and " _.:@+=,-" with a letter
+//     that are not numbers (JSON writes those characters as they are; a
+//     number it may write otherwise, e.g. 1e2 for 100.0).
 //
 // Replacements are DuckDB's own trees for the templates below (parsed once
 // at open), with the placeholders __1.. replaced by the call's arguments and
@@ -40,6 +46,7 @@ var rewriteTemplates = map[string]string{
 	"any_match/2":         "coalesce(list_bool_or(list_transform(__1, __2)), false)",
 	"all_match/2":         "coalesce(list_bool_and(list_transform(__1, __2)), true)",
 	"none_match/2":        "coalesce(NOT list_bool_or(list_transform(__1, __2)), true)",
+	"prefilter":           "contains(CAST(__1 AS VARCHAR), '__path') AND __2",
 }
 
 // templates are the parsed rewriteTemplates and an empty SELECT node
@@ -213,8 +220,10 @@ func (r *rewriter) expr(n map[string]any) any {
 		if out, ok := r.jsonIndex(n); ok {
 			return out
 		}
+	case "COMPARE_EQUAL":
+		return r.prefilter(n)
 	case "FUNCTION":
-		if qualified(n, "schema", "catalog") {
+		if !unqualifiedFunction(n) {
 			return n
 		}
 		name := strings.ToLower(stringField(n, "function_name"))
@@ -253,7 +262,7 @@ func (r *rewriter) jsonIndex(n map[string]any) (any, bool) {
 	var path []string
 	switch {
 	case stringField(target, "type") == "COLUMN_REF":
-		c, p, ok := jsonColumn(columnNames(target))
+		c, p, _, ok := jsonColumn(columnNames(target))
 		if !ok || len(p) != 0 {
 			return nil, false
 		}
@@ -271,9 +280,48 @@ func (r *rewriter) jsonIndex(n map[string]any) (any, bool) {
 	return r.t.instance("json", []any{col}, jsonPath(path)), true
 }
 
+// prefilter puts contains(<column>, 'literal') before an equality of a
+// stored JSON column's member and a literal.
+func (r *rewriter) prefilter(n map[string]any) any {
+	left, _ := n["left"].(map[string]any)
+	right, _ := n["right"].(map[string]any)
+	if isStringConstant(left) {
+		left, right = right, left
+	}
+	if left == nil || !isStringConstant(right) || !isJSONExtract(left) || !prefilterLiteral(constantValue(right)) {
+		return n
+	}
+	col := left["children"].([]any)[0].(map[string]any)
+	if _, _, node, _ := jsonColumn(columnNames(col)); node == nil || !node.stored {
+		return n
+	}
+	r.changes++
+	return r.t.instance("prefilter", []any{deepCopy(col), n}, constantValue(right))
+}
+
+// prefilterLiteral reports whether a literal appears verbatim in any JSON
+// text of a value equal to it: not a number, which JSON text may write
+// otherwise than json_extract_string does (1e2, 100.0).
+func prefilterLiteral(s string) bool {
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return false
+	}
+	letter := false
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9' || strings.ContainsRune(" _.:@+=,-", c):
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
 // isJSONExtract reports whether n is json_extract_string(<JSON column>, '$...').
 func isJSONExtract(n map[string]any) bool {
-	if stringField(n, "type") != "FUNCTION" || !strings.EqualFold(stringField(n, "function_name"), "json_extract_string") || qualified(n, "schema", "catalog") {
+	if stringField(n, "type") != "FUNCTION" || !strings.EqualFold(stringField(n, "function_name"), "json_extract_string") || !unqualifiedFunction(n) {
 		return false
 	}
 	args, _ := n["children"].([]any)
@@ -285,22 +333,22 @@ func isJSONExtract(n map[string]any) bool {
 	if c == nil || !isStringConstant(p) || !strings.HasPrefix(constantValue(p), "$") {
 		return false
 	}
-	_, rest, ok := jsonColumn(columnNames(c))
+	_, rest, _, ok := jsonColumn(columnNames(c))
 	return ok && len(rest) == 0
 }
 
 // jsonMember splits a dotted name that goes into a JSON column into the
 // column's names and the path inside it; ok only if there is a path.
 func jsonMember(names []string) (col, path []string, ok bool) {
-	col, path, ok = jsonColumn(names)
+	col, path, _, ok = jsonColumn(names)
 	return col, path, ok && len(path) > 0
 }
 
 // jsonColumn finds a JSON column of the Lake schema in a dotted name, as
 // a column or its member (eventData.requestParameters), optionally after
-// a table name or alias: it returns the names up to the JSON column and
-// the rest.
-func jsonColumn(names []string) (col, rest []string, ok bool) {
+// a table name or alias: it returns the names up to the JSON column, the
+// rest, and the column's schema node.
+func jsonColumn(names []string) (col, rest []string, node *lakeSchemaNode, ok bool) {
 	for off := 0; off <= 1 && off < len(names); off++ {
 		node := lakeSchemaRoot
 		for i := off; i < len(names); i++ {
@@ -309,7 +357,7 @@ func jsonColumn(names []string) (col, rest []string, ok bool) {
 				break
 			}
 			if m.json {
-				return names[:i+1], names[i+1:], true
+				return names[:i+1], names[i+1:], m, true
 			}
 			if m.members == nil {
 				break
@@ -317,7 +365,7 @@ func jsonColumn(names []string) (col, rest []string, ok bool) {
 			node = m
 		}
 	}
-	return nil, nil, false
+	return nil, nil, nil, false
 }
 
 // jsonPath is a JSON path of quoted keys: $."a"."b".

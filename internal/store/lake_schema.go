@@ -83,19 +83,21 @@ func (f lakeField) shape() string {
 // record's member (j) unless expr fills it from the staged row (s).
 //
 // A lazy column is not stored: a store's view derives it from eventjson
-// when a statement reads it (one JSON parse per row for all of them).
-// Lazy columns are the ones that are rare or empty in most events, and
-// requestParameters and responseElements, which are most of a record's
-// bytes and would store them twice: each stored column, even when NULL,
-// costs Append time, and string bytes cost it most. A column with stored
-// set is stored under that definition and read through view.
+// when a statement reads it.
+// Lazy columns are the ones that are rare or empty in most events: each
+// stored column, even when NULL, costs Append time. A column with stored
+// set is stored under that definition and read through view; a column with
+// only view is computed by the view.
 type lakeColumn struct {
 	lakeField
 	expr   string
 	lazy   bool
 	stored string // column definition, when not the column's own
-	view   string // its expression in the view, with stored
+	view   string // its expression in the view
 }
+
+// stores reports whether the column is stored.
+func (c lakeColumn) stores() bool { return !c.lazy && (c.view == "" || c.stored != "") }
 
 // lakeColumns are the columns every user sees (reference §7.3, plus
 // eventcontext of enriched events, and the ActivityAuditLog metadata and
@@ -118,10 +120,10 @@ var lakeColumns = []lakeColumn{
 	{lakeField: lakeStr("userAgent")},
 	{lakeField: lakeStr("errorCode")},
 	{lakeField: lakeStr("errorMessage")},
-	{lakeField: lakeJSON("requestParameters"), lazy: true},
-	{lakeField: lakeJSON("responseElements"), lazy: true},
+	{lakeField: lakeJSON("requestParameters")},
+	{lakeField: lakeJSON("responseElements")},
 	{lakeField: lakeJSON("additionalEventData"), lazy: true},
-	{lakeField: lakeStr("requestID")},
+	{lakeField: lakeStr("requestID"), lazy: true},
 	{lakeField: lakeStr("eventID"), expr: `coalesce(j."eventID", s.eventid)`},
 	{lakeField: lakeLeaf("readOnly", "BOOLEAN")},
 	{lakeField: lakeField{key: "resources", list: true,
@@ -140,7 +142,7 @@ var lakeColumns = []lakeColumn{
 	{lakeField: lakeJSON("insightDetails"), lazy: true},
 	// Records from before eventVersion 1.07 have no eventCategory.
 	{lakeField: lakeStr("eventCategory"), expr: `coalesce(j."eventCategory", 'Management')`},
-	{lakeField: lakeStruct("tlsDetails", lakeStr("tlsVersion"), lakeStr("cipherSuite"), lakeStr("clientProvidedHostHeader"))},
+	{lakeField: lakeStruct("tlsDetails", lakeStr("tlsVersion"), lakeStr("cipherSuite"), lakeStr("clientProvidedHostHeader")), lazy: true},
 	{lakeField: lakeStr("sessionCredentialFromConsole"), lazy: true},
 	{lakeField: lakeJSON("eventContext"), lazy: true},
 	{lakeField: lakeStruct("metadata", lakeStr("ingestionTime"), lakeStr("channelARN")), lazy: true},
@@ -152,7 +154,9 @@ var lakeColumns = []lakeColumn{
 		lakeStr("errorCode"), lakeStr("errorMessage"), lakeStr("sourceIPAddress"), lakeStr("recipientAccountId"),
 		lakeJSON("additionalEventData")), lazy: true},
 	{lakeField: lakeStr("eventJson"), expr: "encode(s.record)", stored: recordColumn + " BLOB NOT NULL", view: "decode(" + recordColumn + ")"},
-	{lakeField: lakeStr("eventJsonChecksum"), expr: "s.checksum"},
+	// The hex SHA-256 of eventjson, computed when read (a stored 64-byte
+	// random string per event made Append measurably slower).
+	{lakeField: lakeStr("eventJsonChecksum"), view: "sha256(decode(" + recordColumn + "))"},
 }
 
 // Internal columns of a partition, not in the view: the record's text as a
@@ -172,7 +176,7 @@ func createPartitionSQL(table string) string {
 	b.WriteString("CREATE TABLE " + lakeTable(table) + " (")
 	for _, c := range lakeColumns {
 		switch {
-		case c.lazy:
+		case !c.stores():
 		case c.stored != "":
 			b.WriteString(c.stored + ", ")
 		case c.name() == "eventtime":
@@ -203,7 +207,7 @@ func shapeOf(cols []lakeColumn) string {
 // storedShape is the json_transform structure Append applies to a record:
 // the stored columns filled from it.
 var storedShape = shapeOf(slices.DeleteFunc(slices.Clone(lakeColumns), func(c lakeColumn) bool {
-	return c.lazy || c.expr != "" && !strings.Contains(c.expr, "j.")
+	return !c.stores() || c.expr != "" && !strings.Contains(c.expr, "j.")
 }))
 
 // insertPartitionSQL moves the staged rows of one partition into it,
@@ -214,7 +218,7 @@ func insertPartitionSQL(table string, guard bool) string {
 	b.WriteString("INSERT INTO " + lakeTable(table) + " SELECT ")
 	for _, c := range lakeColumns {
 		switch {
-		case c.lazy:
+		case !c.stores():
 		case c.expr != "":
 			b.WriteString(c.expr + ", ")
 		default:
@@ -231,14 +235,16 @@ func insertPartitionSQL(table string, guard bool) string {
 	return b.String()
 }
 
-// lazyColumns are the lazy columns, in order; a view extracts them all
-// from eventjson with one json_extract (one parse), as a list r.
-var lazyColumns = slices.DeleteFunc(slices.Clone(lakeColumns), func(c lakeColumn) bool { return !c.lazy })
+// The view derives the lazy columns with one json_transform of eventjson
+// (r), which gives SQL NULL for JSON null and the schema's types directly.
+// A statement that reads none of them does not parse eventjson at all.
+
+// lazyShape is the json_transform structure of the lazy columns.
+var lazyShape = shapeOf(slices.DeleteFunc(slices.Clone(lakeColumns), func(c lakeColumn) bool { return !c.lazy }))
 
 // partitionSelect is the select list of a store's view over one partition.
 var partitionSelect = func() string {
 	var b strings.Builder
-	lazy := 0
 	for i, c := range lakeColumns {
 		if i > 0 {
 			b.WriteString(", ")
@@ -249,29 +255,13 @@ var partitionSelect = func() string {
 			b.WriteString(c.view + " AS " + name)
 		case !c.lazy:
 			b.WriteString(name)
+		case c.fields != nil: // with the schema's lower-case member names
+			fmt.Fprintf(&b, `CAST(r."%s" AS %s) AS %s`, c.key, c.sqlType(), name)
 		default:
-			lazy++
-			v := fmt.Sprintf("r[%d]", lazy)
-			switch {
-			case c.fields != nil: // with the schema's lower-case member names
-				fmt.Fprintf(&b, "CAST(json_transform(%s, %s) AS %s) AS %s", v, sqlString(c.shape()), c.sqlType(), name)
-			case c.typ == "JSON":
-				fmt.Fprintf(&b, "nullif(%s, 'null') AS %s", v, name)
-			default:
-				fmt.Fprintf(&b, "json_extract_string(%s, '$') AS %s", v, name)
-			}
+			fmt.Fprintf(&b, `r."%s" AS %s`, c.key, name)
 		}
 	}
 	return b.String()
-}()
-
-// lazyPaths is the json_extract path list of the lazy columns.
-var lazyPaths = func() string {
-	paths := make([]string, len(lazyColumns))
-	for i, c := range lazyColumns {
-		paths[i] = sqlString(jsonPath([]string{c.key}))
-	}
-	return "[" + strings.Join(paths, ", ") + "]"
 }()
 
 // partitionView is the select of a store's view over one partition, rows
@@ -281,8 +271,8 @@ func partitionView(table string, since time.Time) string {
 	if !since.IsZero() {
 		where = " WHERE eventtime >= " + timestampLiteral(since)
 	}
-	return "SELECT " + partitionSelect + " FROM (SELECT *, json_extract(CASE WHEN " + parsedColumn + " THEN decode(" + recordColumn + ") END, " +
-		lazyPaths + ") AS r FROM " + lakeTable(table) + where + ")"
+	return "SELECT " + partitionSelect + " FROM (SELECT *, json_transform(CASE WHEN " + parsedColumn + " THEN decode(" + recordColumn + ") END, " +
+		sqlString(lazyShape) + ") AS r FROM " + lakeTable(table) + where + ")"
 }
 
 // timestampLiteral is t (UTC) as a DuckDB TIMESTAMP literal.
@@ -294,6 +284,7 @@ func timestampLiteral(t time.Time) string {
 // names are structs (walked case-insensitively) and which are JSON.
 type lakeSchemaNode struct {
 	json    bool
+	stored  bool                       // a stored top-level JSON column
 	members map[string]*lakeSchemaNode // by lower-case name; nil for leaves
 }
 
@@ -316,7 +307,13 @@ var lakeSchemaRoot = func() *lakeSchemaNode {
 	for i, c := range lakeColumns {
 		fs[i] = c.lakeField
 	}
-	return newSchemaNode(fs)
+	root := newSchemaNode(fs)
+	for _, c := range lakeColumns {
+		if c.typ == "JSON" && c.stores() {
+			root.members[c.name()].stored = true
+		}
+	}
+	return root
 }()
 
 // sqlString quotes s as a SQL string literal.

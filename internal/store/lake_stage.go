@@ -1,8 +1,6 @@
 package store
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -25,7 +23,6 @@ var stagingSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "eventid", Type: arrow.BinaryTypes.String},
 	{Name: "eventtime", Type: &arrow.TimestampType{Unit: arrow.Microsecond}}, // no zone: TIMESTAMP
 	{Name: "bytes", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "checksum", Type: arrow.BinaryTypes.String},
 	{Name: "record", Type: arrow.BinaryTypes.LargeString},
 }, nil)
 
@@ -37,15 +34,12 @@ func stageView(tx *rawTx, name string, rows []*lake.Row) (release func(), err er
 	ids := b.Field(0).(*array.StringBuilder)
 	times := b.Field(1).(*array.TimestampBuilder)
 	sizes := b.Field(2).(*array.Int32Builder)
-	sums := b.Field(3).(*array.StringBuilder)
-	recs := b.Field(4).(*array.LargeStringBuilder)
+	recs := b.Field(3).(*array.LargeStringBuilder)
 	var total int
 	for _, r := range rows {
 		total += len(r.Record)
 	}
 	recs.ReserveData(total)
-	sums.ReserveData(len(rows) * 2 * sha256.Size)
-	var hexSum [2 * sha256.Size]byte
 	for _, r := range rows {
 		rec := r.Record
 		if !utf8.Valid(rec) {
@@ -56,9 +50,6 @@ func stageView(tx *rawTx, name string, rows []*lake.Row) (release func(), err er
 		ids.Append(r.EventID)
 		times.Append(arrow.Timestamp(r.Time.UnixMicro()))
 		sizes.Append(int32(len(r.Record)))
-		sum := sha256.Sum256(rec)
-		hex.Encode(hexSum[:], sum[:])
-		sums.BinaryBuilder.Append(hexSum[:])
 		recs.BinaryBuilder.Append(rec)
 	}
 	rec := b.NewRecord()

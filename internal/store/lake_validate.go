@@ -21,9 +21,13 @@ import (
 var allowedTableFunctions = map[string]bool{"unnest": true}
 
 // deniedFunctions are scalar functions a statement may not call: they read
-// the configuration or state outside the statement.
+// the configuration or state outside the statement, or make a large value
+// from a small one in one call (which no limit can interrupt; Trino's
+// sequence and repeat are bounded macros instead, see lake_functions.go).
 var deniedFunctions = map[string]bool{
 	"current_setting": true, "getvariable": true, "nextval": true, "currval": true,
+	"range": true, "generate_series": true, "list_resize": true, "array_resize": true,
+	"format": true, "printf": true, "bar": true,
 }
 
 // allowedTableRefs and allowedQueryNodes are the syntax-tree node types a
@@ -162,13 +166,13 @@ func withCTEs(n map[string]any, ctes []string) []string {
 func (v *validator) check(n map[string]any, ctes []string) error {
 	typ, _ := n["type"].(string)
 	_, isExpr := n["class"]
-	_, isQueryNode := n["modifiers"] // query nodes have a sample too
+	_, isQueryNode := n["cte_map"] // query nodes have a sample too
 	_, isTableRef := n["sample"]
 	switch {
 	case isExpr:
 		if typ == "FUNCTION" {
 			name, _ := n["function_name"].(string)
-			if qualified(n, "schema", "catalog") {
+			if !unqualifiedFunction(n) {
 				return fmt.Errorf("%w: Function %s may not be qualified with a schema", lake.ErrInvalidQuery, name)
 			}
 			if deniedFunctions[strings.ToLower(name)] {
@@ -180,6 +184,9 @@ func (v *validator) check(n map[string]any, ctes []string) error {
 			return fmt.Errorf("%w: %s is not allowed", lake.ErrInvalidQuery, strings.ToLower(strings.ReplaceAll(typ, "_", " ")))
 		}
 	case isTableRef:
+		if typ == "SHOW_REF" {
+			return fmt.Errorf("%w: DESCRIBE, SHOW and SUMMARIZE are not allowed", lake.ErrInvalidQuery)
+		}
 		if !allowedTableRefs[typ] {
 			return fmt.Errorf("%w: %s is not allowed in FROM", lake.ErrInvalidQuery, strings.ToLower(strings.ReplaceAll(typ, "_", " ")))
 		}
@@ -189,7 +196,7 @@ func (v *validator) check(n map[string]any, ctes []string) error {
 		case "TABLE_FUNCTION":
 			f, _ := n["function"].(map[string]any)
 			name, _ := f["function_name"].(string)
-			if !allowedTableFunctions[strings.ToLower(name)] || qualified(f, "schema", "catalog") {
+			if !allowedTableFunctions[strings.ToLower(name)] || !unqualifiedFunction(f) {
 				return fmt.Errorf("%w: Table function %s is not allowed", lake.ErrInvalidQuery, name)
 			}
 		}
@@ -214,6 +221,14 @@ func (v *validator) checkTable(n map[string]any, ctes []string) error {
 		v.stores = append(v.stores, lower)
 	}
 	return nil
+}
+
+// unqualifiedFunction reports whether a function call names no catalog
+// and no schema but main (DuckDB's parser writes main.list_value for
+// [1, 2] and main.struct_pack for {'a': 1}).
+func unqualifiedFunction(n map[string]any) bool {
+	schema, _ := n["schema"].(string)
+	return !qualified(n, "catalog") && (schema == "" || schema == "main")
 }
 
 func qualified(n map[string]any, keys ...string) bool {

@@ -1,80 +1,46 @@
 package trail
 
 import (
-	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"slices"
 
 	"github.com/cairn-audit/cairn/internal/fsutil"
 )
 
 // The state file: {"format":"cairn-trails","version":1,"trails":[Trail...]},
-// trails ordered by account and ARN.
+// trails ordered by account and ARN. jsonstore writes format and version;
+// the state encodes the rest.
 const (
 	stateFile     = "trails.json"
 	fileFormat    = "cairn-trails"
 	formatVersion = 1
 )
 
-type fileState struct {
-	Format  string  `json:"format"`
-	Version int     `json:"version"`
-	Trails  []Trail `json:"trails"`
+type fileBody struct {
+	Trails []Trail `json:"trails"`
 }
 
-func encode(st *state) ([]byte, error) {
-	f := fileState{Format: fileFormat, Version: formatVersion, Trails: make([]Trail, 0, len(st.trails))}
-	for _, t := range st.trails {
-		f.Trails = append(f.Trails, t)
-	}
-	slices.SortFunc(f.Trails, func(a, b Trail) int {
-		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.ARN, b.ARN))
-	})
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encode trail state: %w", err)
-	}
-	return append(b, '\n'), nil
+func (st *state) MarshalJSON() ([]byte, error) {
+	return json.Marshal(fileBody{Trails: st.sorted("")})
 }
 
-// load reads the state file; a missing file is an empty store. A temp file
-// left by an interrupted write is removed.
-func load(dir string) (*state, error) {
-	path := filepath.Join(dir, stateFile)
-	if err := os.Remove(path + fsutil.TempSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("remove stale temp file: %w", err)
-	}
-	st := &state{trails: map[key]Trail{}}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return st, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read trail state: %w", err)
-	}
-	var f fileState
+func (st *state) UnmarshalJSON(b []byte) error {
+	var f fileBody
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("parse trail state %s: %w", path, err)
+		return err
 	}
-	if f.Format != fileFormat || f.Version != formatVersion {
-		return nil, fmt.Errorf("trail state %s: format %q version %d, want %q version %d", path, f.Format, f.Version, fileFormat, formatVersion)
-	}
+	st.trails = make(map[key]Trail, len(f.Trails))
 	for _, t := range f.Trails {
 		if t.Account == "" || t.ARN == "" || t.ID == "" {
-			return nil, fmt.Errorf("trail state %s: trail %q lacks its account, ARN or ID", path, t.Name)
+			return fmt.Errorf("trail %q lacks its account, ARN or ID", t.Name)
 		}
 		k := keyOf(t)
 		if _, dup := st.trails[k]; dup {
-			return nil, fmt.Errorf("trail state %s: trail %s twice", path, t.ARN)
+			return fmt.Errorf("trail %s twice", t.ARN)
 		}
 		st.trails[k] = t
 	}
-	return st, nil
+	return nil
 }
 
 func writeState(path string, data []byte) error { return fsutil.WriteFileAtomic(path, data, 0o600) }

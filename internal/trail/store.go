@@ -7,18 +7,19 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 
-	"github.com/cairn-audit/cairn/internal/fsutil"
+	"github.com/cairn-audit/cairn/internal/jsonstore"
 )
 
 // DefaultMaxWindows is how many logging windows the store keeps per trail.
 const DefaultMaxWindows = 100
 
-// Errors of the store; returned errors wrap them.
+// ErrClosed (Begin after Close) and ErrTxDone (a Tx used after Commit or
+// Abort) are jsonstore's; returned errors wrap them.
+var ErrClosed, ErrTxDone = jsonstore.ErrClosed, jsonstore.ErrTxDone
+
+// Errors of the trails; returned errors wrap them.
 var (
-	ErrClosed   = errors.New("trail: store closed")
-	ErrTxDone   = errors.New("trail: transaction already committed or aborted")
 	ErrNotFound = errors.New("trail: no such trail")
 	ErrInvalid  = errors.New("trail: invalid trail")
 )
@@ -30,20 +31,13 @@ type Options struct {
 	MaxWindows int
 }
 
-// Store holds every trail of every account in one JSON file in a directory.
-// Reads see the last committed version without locking or I/O; changes go
-// through a Tx, one at a time, and are written atomically before they are
-// published.
+// Store holds every trail of every account in one JSON file in a directory
+// (a jsonstore). Reads see the last committed version without locking or
+// I/O; changes go through a Tx, one at a time, and are written atomically
+// before they are published.
 type Store struct {
-	dir  string
+	js   *jsonstore.Store[state]
 	opts Options
-	lock *os.File
-
-	cur    atomic.Pointer[state] // published version, never mutated
-	writer chan struct{}         // capacity 1: held by the open Tx
-
-	closeOnce sync.Once
-	closed    chan struct{}
 
 	subMu  sync.Mutex
 	subs   map[int]chan struct{}
@@ -70,68 +64,66 @@ func (st *state) clone() *state {
 	return &state{trails: m}
 }
 
-const lockFile = "LOCK"
-
 // Open opens (creating if needed) the store in dir and locks the directory
 // until Close.
 func Open(dir string, opts Options) (*Store, error) {
 	if opts.MaxWindows <= 0 {
 		opts.MaxWindows = DefaultMaxWindows
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("open trail store: %w", err)
-	}
-	lock, err := fsutil.LockDir(dir, lockFile, 0o600)
+	s := &Store{opts: opts, subs: map[int]chan struct{}{}, write: writeState}
+	js, err := jsonstore.Open(dir, jsonstore.Options[state]{
+		File: stateFile, Format: fileFormat, Version: formatVersion,
+		Clone: (*state).clone, Published: func(*state) { s.notify() },
+		WriteFile: func(path string, data []byte, _ os.FileMode) error { return s.write(path, data) },
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open trail store: %w", err)
 	}
-	st, err := load(dir)
-	if err != nil {
-		_ = lock.Close()
-		return nil, fmt.Errorf("open trail store %s: %w", dir, err)
-	}
-	s := &Store{dir: dir, opts: opts, lock: lock, writer: make(chan struct{}, 1), closed: make(chan struct{}),
-		subs: map[int]chan struct{}{}, write: writeState}
-	s.cur.Store(st)
+	s.js = js
 	return s, nil
 }
 
 // Close waits for the open transaction (if any), then releases the
 // directory lock. Begin fails with ErrClosed afterwards; reads keep working.
-func (s *Store) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		close(s.closed)
-		s.writer <- struct{}{}
-		err = s.lock.Close()
-	})
-	return err
-}
+func (s *Store) Close() error { return s.js.Close() }
 
 // Dir is the store's directory.
-func (s *Store) Dir() string { return s.dir }
+func (s *Store) Dir() string { return s.js.Dir() }
 
 // Get returns the account's trail with this ARN.
-func (s *Store) Get(account, arn string) (Trail, bool) {
-	t, ok := s.cur.Load().trails[key{account, arn}]
+func (s *Store) Get(account, arn string) (Trail, bool) { return s.js.Load().get(account, arn) }
+
+// ByAccount returns the account's trails (all regions), ordered by ARN.
+func (s *Store) ByAccount(account string) []Trail { return byAccount(s.js.Load(), account) }
+
+// All returns every trail, ordered by account and ARN.
+func (s *Store) All() []Trail { return byAccount(s.js.Load(), "") }
+
+// get returns a copy of the account's trail with this ARN.
+func (st *state) get(account, arn string) (Trail, bool) {
+	t, ok := st.trails[key{account, arn}]
 	if !ok {
 		return Trail{}, false
 	}
 	return t.Clone(), true
 }
 
-// ByAccount returns the account's trails (all regions), ordered by ARN.
-func (s *Store) ByAccount(account string) []Trail { return byAccount(s.cur.Load(), account) }
-
-// All returns every trail, ordered by account and ARN.
-func (s *Store) All() []Trail { return byAccount(s.cur.Load(), "") }
-
 // byAccount lists the trails of account ("" for all accounts) as copies.
 func byAccount(st *state, account string) []Trail {
+	out := st.sorted(account)
+	for i, t := range out {
+		out[i] = t.Clone()
+	}
+	return out
+}
+
+// sorted lists the trails of account ("" for all accounts), ordered by
+// account and ARN, without copying them.
+func (st *state) sorted(account string) []Trail {
 	out := []Trail{}
 	for k, t := range st.trails {
 		if account == "" || k.account == account {
-			out = append(out, t.Clone())
+			out = append(out, t)
 		}
 	}
 	slices.SortFunc(out, func(a, b Trail) int {

@@ -3,8 +3,9 @@ package trail
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
+
+	"github.com/cairn-audit/cairn/internal/jsonstore"
 )
 
 // Tx is a staged change to the store. Only one Tx is open at a time: Begin
@@ -15,58 +16,32 @@ import (
 // disk until Commit. Exactly one of Commit or Abort must be called (Abort
 // after Commit is a no-op, so `defer tx.Abort()` is safe).
 type Tx struct {
-	s    *Store
-	st   *state // private clone, nil until the first change
-	mu   sync.Mutex
-	done bool
+	s  *Store
+	tx *jsonstore.Tx[state]
+	mu sync.Mutex
 }
 
 // Begin opens a transaction, waiting for the open one (if any) to end.
 func (s *Store) Begin(ctx context.Context) (*Tx, error) {
-	select {
-	case <-s.closed:
-		return nil, ErrClosed
-	default:
+	tx, err := s.js.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("begin trail transaction: %w", err)
 	}
-	select {
-	case s.writer <- struct{}{}:
-	case <-s.closed:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, fmt.Errorf("begin trail transaction: %w", ctx.Err())
-	}
-	select {
-	case <-s.closed: // Close won the race after we took the slot: hand it back
-		<-s.writer
-		return nil, ErrClosed
-	default:
-	}
-	return &Tx{s: s}, nil
-}
-
-func (tx *Tx) view() *state {
-	if tx.st != nil {
-		return tx.st
-	}
-	return tx.s.cur.Load()
+	return &Tx{s: s, tx: tx}, nil
 }
 
 // Get returns the account's trail with this ARN as the transaction sees it.
 func (tx *Tx) Get(account, arn string) (Trail, bool) {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	t, ok := tx.view().trails[key{account, arn}]
-	if !ok {
-		return Trail{}, false
-	}
-	return t.Clone(), true
+	return tx.tx.View().get(account, arn)
 }
 
 // ByAccount returns the account's trails as the transaction sees them, ordered by ARN.
 func (tx *Tx) ByAccount(account string) []Trail {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	return byAccount(tx.view(), account)
+	return byAccount(tx.tx.View(), account)
 }
 
 // Put stages t, replacing the trail with the same account and ARN. Only the
@@ -74,8 +49,8 @@ func (tx *Tx) ByAccount(account string) []Trail {
 func (tx *Tx) Put(t Trail) error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.done {
-		return ErrTxDone
+	if err := tx.tx.Err(); err != nil {
+		return err
 	}
 	if t.Account == "" || t.ARN == "" || t.ID == "" || t.Name == "" || t.HomeRegion == "" {
 		return fmt.Errorf("%w: account, ARN, ID, name and home region are required", ErrInvalid)
@@ -84,10 +59,11 @@ func (tx *Tx) Put(t Trail) error {
 	if n := tx.s.opts.MaxWindows; len(t.Windows) > n {
 		t.Windows = append([]Window(nil), t.Windows[len(t.Windows)-n:]...)
 	}
-	if tx.st == nil {
-		tx.st = tx.s.cur.Load().clone()
+	st, err := tx.tx.Mutable()
+	if err != nil {
+		return err
 	}
-	tx.st.trails[keyOf(t)] = t
+	st.trails[keyOf(t)] = t
 	return nil
 }
 
@@ -95,16 +71,17 @@ func (tx *Tx) Put(t Trail) error {
 func (tx *Tx) Delete(account, arn string) error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.done {
-		return ErrTxDone
+	if err := tx.tx.Err(); err != nil {
+		return err
 	}
-	if _, ok := tx.view().trails[key{account, arn}]; !ok {
+	if _, ok := tx.tx.View().trails[key{account, arn}]; !ok {
 		return fmt.Errorf("%w: %s", ErrNotFound, arn)
 	}
-	if tx.st == nil {
-		tx.st = tx.s.cur.Load().clone()
+	st, err := tx.tx.Mutable()
+	if err != nil {
+		return err
 	}
-	delete(tx.st.trails, key{account, arn})
+	delete(st.trails, key{account, arn})
 	return nil
 }
 
@@ -114,24 +91,9 @@ func (tx *Tx) Delete(account, arn string) error {
 func (tx *Tx) Commit() error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.done {
-		return ErrTxDone
-	}
-	tx.done = true
-	defer func() { <-tx.s.writer }()
-	if tx.st == nil {
-		return nil
-	}
-	data, err := encode(tx.st)
-	if err != nil {
-		return err
-	}
-	if err := tx.s.write(filepath.Join(tx.s.dir, stateFile), data); err != nil {
+	if err := tx.tx.Commit(); err != nil {
 		return fmt.Errorf("commit trail change: %w", err)
 	}
-	tx.s.cur.Store(tx.st)
-	tx.st = nil
-	tx.s.notify()
 	return nil
 }
 
@@ -139,10 +101,5 @@ func (tx *Tx) Commit() error {
 func (tx *Tx) Abort() {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.done {
-		return
-	}
-	tx.done = true
-	tx.st = nil
-	<-tx.s.writer
+	tx.tx.Abort()
 }

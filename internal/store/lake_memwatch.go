@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cairn-audit/cairn/internal/lake"
+)
+
+// DuckDB's memory_limit bounds its buffer pool, but not what some
+// operators allocate outside it: string_agg(repeat('x', 100000)) over a
+// range grows the process by about 1 GB/s without ever failing. The memory
+// watch samples the process's resident size while queries run and stops
+// them (as lake.ErrQueryLimit) once it has grown by more than twice the
+// memory limit since the oldest of them started.
+
+// memWatchInterval is how often the watch samples the resident size.
+const memWatchInterval = 50 * time.Millisecond
+
+// errQueryMemory is the cause given to queries the watch stops.
+var errQueryMemory = fmt.Errorf("%w: the query used too much memory", lake.ErrQueryLimit)
+
+// memWatch tracks running queries.
+type memWatch struct {
+	budget int64 // growth allowed, bytes; 0 disables the watch
+	mu     sync.Mutex
+	// running maps each running query to its cancel function; base is the
+	// resident size when the oldest of them started.
+	running map[*context.CancelCauseFunc]struct{}
+	base    int64
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+func newMemWatch(budget int64) *memWatch {
+	w := &memWatch{budget: budget, running: map[*context.CancelCauseFunc]struct{}{}, stop: make(chan struct{}), done: make(chan struct{})}
+	if _, err := residentBytes(); err != nil || budget <= 0 {
+		w.budget = 0 // no /proc: no watch
+		close(w.done)
+		return w
+	}
+	go w.loop()
+	return w
+}
+
+// track registers a query; the returned context is cancelled (with cause
+// errQueryMemory) if the process grows too much. Call the release function
+// when the query ends.
+func (w *memWatch) track(ctx context.Context) (context.Context, func()) {
+	if w.budget == 0 {
+		return ctx, func() {}
+	}
+	qctx, cancel := context.WithCancelCause(ctx)
+	w.mu.Lock()
+	if len(w.running) == 0 {
+		w.base, _ = residentBytes()
+	}
+	w.running[&cancel] = struct{}{}
+	w.mu.Unlock()
+	return qctx, func() {
+		w.mu.Lock()
+		delete(w.running, &cancel)
+		w.mu.Unlock()
+		cancel(nil)
+	}
+}
+
+func (w *memWatch) loop() {
+	defer close(w.done)
+	t := time.NewTicker(memWatchInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-t.C:
+			w.check()
+		}
+	}
+}
+
+func (w *memWatch) check() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.running) == 0 {
+		return
+	}
+	rss, err := residentBytes()
+	if err != nil || rss-w.base <= w.budget {
+		return
+	}
+	for cancel := range w.running {
+		(*cancel)(errQueryMemory)
+	}
+}
+
+func (w *memWatch) close() {
+	if w.budget != 0 {
+		close(w.stop)
+	}
+	<-w.done
+}
+
+// residentBytes is the process's resident set size (Linux).
+func residentBytes() (int64, error) {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, errors.New("unexpected /proc/self/statm")
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return pages * int64(os.Getpagesize()), nil
+}
+
+// parseDuckDBSize reads a size as DuckDB shows its settings ("476.8 MiB",
+// "2.0 GiB", "512 bytes").
+func parseDuckDBSize(s string) (int64, error) {
+	num, unit, _ := strings.Cut(strings.TrimSpace(s), " ")
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("size %q: %w", s, err)
+	}
+	mult := map[string]float64{
+		"": 1, "bytes": 1, "b": 1,
+		"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+		"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+	}[strings.ToLower(unit)]
+	if mult == 0 {
+		return 0, fmt.Errorf("size %q: unknown unit", s)
+	}
+	return int64(v * mult), nil
+}
