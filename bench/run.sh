@@ -111,3 +111,9 @@ go build -o bin/gateway ./bench/gateway
 ./bin/gateway -cairn bin/cairn -upstream stub -op getitem -rate 1000
 ./bin/gateway -cairn bin/cairn -upstream stub -op getobject -rate 1000
 ./bin/gateway -cairn bin/cairn -upstream moto -op getitem -rate 100
+
+echo "== 9. Lake: 10M events, GROUP BY eventName and a nested-field filter, side by side with DuckDB over the trail's gzip JSON files"
+go run ./bench/lake -events 10000000 -batch 100000 -runs 5 -athena-runs 3
+
+echo "== 10. Lake ingest: journal -> Ingester (routing, windows, channels) -> DuckDB, audit and management events"
+go run ./bench/lakeingest -events 1000000

@@ -69,7 +69,7 @@ func writeTrailFiles(c config, dir string) error {
 		}()
 	}
 	w := &trailWriter{dir: dir, account: c.spec.world.Account, files: files, open: map[string]*openFile{}}
-	for es := range c.spec.stream(1) {
+	for es := range c.spec.stream() {
 		for _, e := range es {
 			w.add(e)
 		}

@@ -33,25 +33,14 @@ func (s spec) genBatch(b int) []event.Entry {
 	return es
 }
 
-// stream generates every batch with gens goroutines and delivers them in
-// order on the returned channel.
-func (s spec) stream(gens int) <-chan []event.Entry {
-	outs := make([]chan []event.Entry, gens)
-	for i := range outs {
-		outs[i] = make(chan []event.Entry, 2)
-		go func(i int) {
-			defer close(outs[i])
-			for b := i; b < s.batches(); b += gens {
-				outs[i] <- s.genBatch(b)
-			}
-		}(i)
-	}
-	ordered := make(chan []event.Entry, 2)
+// stream generates every batch in order on a goroutine of its own.
+func (s spec) stream() <-chan []event.Entry {
+	out := make(chan []event.Entry, 2)
 	go func() {
-		defer close(ordered)
-		for b := 0; b < s.batches(); b++ {
-			ordered <- <-outs[b%gens]
+		defer close(out)
+		for b := range s.batches() {
+			out <- s.genBatch(b)
 		}
 	}()
-	return ordered
+	return out
 }

@@ -193,6 +193,15 @@ func questions(bucket string) []question {
 				" AND json_extract_string(r.requestParameters, '$.bucketName') = '" + bucket + "' GROUP BY 1",
 			recent: true,
 		},
+		{
+			// A pattern is not prefiltered: every record of the week is parsed.
+			name: "bucketName pattern, last 7 days",
+			lake: "SELECT eventName, count(*) FROM " + storeID + " WHERE eventTime > now() - interval '7' day AND requestParameters.bucketName LIKE '" +
+				bucket[:len(bucket)-3] + "%' GROUP BY eventName",
+			athena: "SELECT r.eventName, count(*) FROM records WHERE CAST(r.eventTime AS TIMESTAMP) > CAST(now() AS TIMESTAMP) - INTERVAL 7 DAY" +
+				" AND json_extract_string(r.requestParameters, '$.bucketName') LIKE '" + bucket[:len(bucket)-3] + "%' GROUP BY 1",
+			recent: true,
+		},
 	}
 }
 

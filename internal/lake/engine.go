@@ -34,7 +34,7 @@ type Query struct {
 	// names them by ID or ARN (FROM <id>); any other table is refused.
 	Stores map[string]Scope
 	// MaxResultBytes bounds the rendered results; exceeding it fails the
-	// query with ErrResultsTooLarge. 0 for the engine's default.
+	// query with ErrQueryLimit. 0 for the engine's default.
 	MaxResultBytes int64
 }
 

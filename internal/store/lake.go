@@ -81,9 +81,6 @@ func OpenLake(opts LakeOptions) (*Lake, error) {
 		"autoload_known_extensions":    {"false"},
 		"allow_community_extensions":   {"false"},
 	}
-	if path != "" {
-		cfg.Set("checkpoint_threshold", lakeCheckpointThreshold)
-	}
 	connector, err := duckdb.NewConnector(path+"?"+cfg.Encode(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: open lake %q: %w", path, err)
@@ -92,7 +89,7 @@ func OpenLake(opts LakeOptions) (*Lake, error) {
 	db.SetMaxIdleConns(4)
 	began := time.Now()
 	l := &Lake{db: db, log: opts.Logger, maxResultBytes: opts.MaxResultBytes, conns: make(chan *queryConn, opts.QueryConns)}
-	if err := l.setup(context.Background(), opts.QueryConns); err != nil {
+	if err := l.setup(context.Background(), opts.QueryConns, path != ""); err != nil {
 		if l.mem != nil {
 			l.mem.close()
 		}
@@ -111,18 +108,30 @@ func OpenLake(opts LakeOptions) (*Lake, error) {
 	return l, nil
 }
 
-// setup creates the catalog and functions, the query connections, and then
-// locks the configuration.
-func (l *Lake) setup(ctx context.Context, queryConns int) error {
+// setup sets the memory-related settings, creates the catalog and
+// functions and the query connections, and then locks the configuration.
+func (l *Lake) setup(ctx context.Context, queryConns int, onDisk bool) error {
 	// Nothing spills to disk: a query over the memory limit fails.
 	if _, err := l.db.ExecContext(ctx, "SET temp_directory = ''"); err != nil {
 		return fmt.Errorf("disable spilling: %w", err)
 	}
-	cat, err := loadLakeCatalog(ctx, l.db)
+	var limit string
+	if err := l.db.QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&limit); err != nil {
+		return fmt.Errorf("read memory limit: %w", err)
+	}
+	memory, err := parseDuckDBSize(limit)
 	if err != nil {
+		return fmt.Errorf("read memory limit: %w", err)
+	}
+	if onDisk {
+		threshold := max(memory/lakeCheckpointDivisor, lakeMinCheckpointThreshold)
+		if _, err := l.db.ExecContext(ctx, fmt.Sprintf("SET checkpoint_threshold = '%dB'", threshold)); err != nil {
+			return fmt.Errorf("set checkpoint threshold: %w", err)
+		}
+	}
+	if l.cat, err = loadLakeCatalog(ctx, l.db); err != nil {
 		return err
 	}
-	l.cat = cat
 	if err := createLakeFunctions(ctx, l.db); err != nil {
 		return err
 	}
@@ -147,15 +156,7 @@ func (l *Lake) setup(ctx context.Context, queryConns int) error {
 	if _, err := l.db.ExecContext(ctx, "SET lock_configuration = true"); err != nil {
 		return fmt.Errorf("lock configuration: %w", err)
 	}
-	var limit string
-	if err := l.db.QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&limit); err != nil {
-		return fmt.Errorf("read memory limit: %w", err)
-	}
-	bytes, err := parseDuckDBSize(limit)
-	if err != nil {
-		return fmt.Errorf("read memory limit: %w", err)
-	}
-	l.mem = newMemWatch(2 * bytes)
+	l.mem = newMemWatch(2 * memory)
 	return nil
 }
 

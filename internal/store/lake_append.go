@@ -36,7 +36,7 @@ func (l *Lake) Append(ctx context.Context, rows []lake.Row, cursors map[string]u
 			return err
 		}
 	}
-	if _, err := l.write(ctx, rows, "", cursors); err != nil {
+	if _, err := l.write(ctx, rows, false, cursors); err != nil {
 		return fmt.Errorf("store: lake append of %d rows: %w", len(rows), err)
 	}
 	return nil
@@ -67,7 +67,7 @@ func (l *Lake) Import(ctx context.Context, store string, rows []lake.Row) (int, 
 	if l.closed.Load() {
 		return 0, ErrLakeClosed
 	}
-	n, err := l.write(ctx, unique, store, nil)
+	n, err := l.write(ctx, unique, true, nil)
 	if err != nil {
 		return 0, fmt.Errorf("store: lake import of %d rows into %s: %w", len(rows), store, err)
 	}
@@ -75,17 +75,16 @@ func (l *Lake) Import(ctx context.Context, store string, rows []lake.Row) (int, 
 }
 
 // write stores rows and sets cursors in one transaction, then publishes the
-// new partition counts. With dedupStore set (all rows are of that store),
-// rows whose EventID the store holds are skipped. It returns the rows
-// stored. The caller holds wmu.
-func (l *Lake) write(ctx context.Context, rows []lake.Row, dedupStore string, cursors map[string]uint64) (int64, error) {
+// new partition counts. With dedup, rows whose EventID their store holds
+// are skipped. It returns the rows stored. The caller holds wmu.
+func (l *Lake) write(ctx context.Context, rows []lake.Row, dedup bool, cursors map[string]uint64) (int64, error) {
 	if len(rows) == 0 && len(cursors) == 0 {
 		return 0, nil
 	}
 	var added []lakePart
 	var err error
 	for _, guard := range []bool{false, true} {
-		added, err = l.writeTx(ctx, rows, dedupStore, cursors, guard)
+		added, err = l.writeTx(ctx, rows, dedup, cursors, guard)
 		if !errors.Is(err, errMalformedRecord) {
 			break
 		}
@@ -108,13 +107,13 @@ func (l *Lake) write(ctx context.Context, rows []lake.Row, dedupStore string, cu
 }
 
 // writeTx is write's transaction; it returns the rows added per partition.
-func (l *Lake) writeTx(ctx context.Context, rows []lake.Row, dedupStore string, cursors map[string]uint64, guard bool) ([]lakePart, error) {
+func (l *Lake) writeTx(ctx context.Context, rows []lake.Row, dedup bool, cursors map[string]uint64, guard bool) ([]lakePart, error) {
 	groups := groupByPartition(rows)
 	var added []lakePart
 	err := l.inTx(ctx, func(tx *rawTx) error {
 		added = nil
 		for _, g := range groups {
-			p, err := l.insertPartition(tx, g, dedupStore != "", guard)
+			p, err := l.insertPartition(tx, g, dedup, guard)
 			if err != nil {
 				return err
 			}
@@ -178,12 +177,9 @@ func (l *Lake) insertPartition(tx *rawTx, g *partGroup, dedup, guard bool) (lake
 			return p, err
 		}
 	}
-	release, err := stageView(tx, stagingView, g.rows)
-	if err != nil {
-		return p, err
-	}
-	defer release()
+	staged := stageRows(g.rows)
 	insert := insertPartitionSQL(p.table, guard)
+	var err error
 	if dedup && known {
 		lo, hi := g.rows[0].Time, g.rows[0].Time
 		for _, r := range g.rows[1:] {
@@ -197,22 +193,19 @@ func (l *Lake) insertPartition(tx *rawTx, g *partGroup, dedup, guard bool) (lake
 		insert += " WHERE s.eventid NOT IN (SELECT eventid FROM " + lakeTable(p.table) + " WHERE eventtime BETWEEN " +
 			timestampLiteral(lo) + " AND " + timestampLiteral(hi) + ") RETURNING " + bytesColumn
 		p.rows, p.bytes = 0, 0
-		err = tx.query(insert, nil, func(vals []any) error {
+		err = tx.query(insert, []any{staged}, func(vals []any) error {
 			n, _ := vals[0].(int32)
 			p.rows++
 			p.bytes += int64(n)
 			return nil
 		})
 	} else {
-		err = tx.exec(insert)
+		err = tx.exec(insert, staged)
 	}
 	if err != nil && !guard && strings.Contains(err.Error(), "Malformed JSON") {
 		err = fmt.Errorf("%w: %w", errMalformedRecord, err)
 	}
 	if err != nil {
-		return p, err // the rollback drops the view
-	}
-	if err := tx.exec("DROP VIEW " + stagingView); err != nil {
 		return p, err
 	}
 	switch {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,5 +263,22 @@ func TestLakeClosed(t *testing.T) {
 	}
 	if _, err := l.Run(context.Background(), lake.Query{SQL: "SELECT 1"}, &results{}); !errors.Is(err, ErrLakeClosed) {
 		t.Fatalf("Run after Close: %v", err)
+	}
+}
+
+func TestLakeRefusesOtherFormat(t *testing.T) {
+	dir := t.TempDir()
+	l := openTestLake(t, dir)
+	if _, err := l.db.ExecContext(context.Background(), "UPDATE "+lakeStateTable+" SET format_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if l2, err := OpenLake(LakeOptions{Dir: dir, Logger: slog.New(slog.DiscardHandler)}); err == nil || !strings.Contains(err.Error(), "format version 99") {
+		if l2 != nil {
+			l2.Close()
+		}
+		t.Fatalf("OpenLake of format 99: %v", err)
 	}
 }

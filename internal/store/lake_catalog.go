@@ -14,7 +14,7 @@ import (
 
 // lakeFormatVersion is the on-disk layout version of lake.duckdb; a
 // database of another version is refused.
-const lakeFormatVersion = 1
+const lakeFormatVersion = 2
 
 const (
 	lakeDBFile = "lake.duckdb"
@@ -26,9 +26,7 @@ const (
 	lakeCursorTable = lakeSchema + ".cursors"
 	// lakeTemplate is an empty partition: the view of a store without events.
 	lakeTemplate = "template"
-	// stagingView is the connection-local view of the rows being appended.
-	stagingView = "cairn_stage"
-	monthLayout = "200601"
+	monthLayout  = "200601"
 )
 
 var lakeCatalogDDL = []string{

@@ -10,8 +10,9 @@ import (
 // Trino functions the AWS Lake dialect offers that DuckDB lacks or defines
 // differently, as DuckDB macros. They live in the database's main schema,
 // where DuckDB looks before its built-in functions, so a macro named like a
-// built-in (now, element_at, cardinality, date_diff) replaces it
-// for every statement (except DuckDB's own macros, like date_add).
+// built-in (now, element_at, cardinality, date_diff, repeat, lpad, rpad)
+// replaces it for every statement (except DuckDB's own macros, like
+// date_add).
 // Functions a macro cannot express (lambdas, optional arguments, JSON map
 // access) or replace are rewritten in the statement instead (see
 // lake_rewrite.go).

@@ -17,8 +17,10 @@ import (
 // operators allocate outside it: string_agg(repeat('x', 100000)) over a
 // range grows the process by about 1 GB/s without ever failing. The memory
 // watch samples the process's resident size while queries run and stops
-// them (as lake.ErrQueryLimit) once it has grown by more than twice the
-// memory limit since the oldest of them started.
+// each query (as lake.ErrQueryLimit) once the process has grown by more
+// than twice the memory limit since that query started. (Memory is not
+// accounted per query: a query running when another blows up may be
+// stopped with it, if it started before the growth.)
 
 // memWatchInterval is how often the watch samples the resident size.
 const memWatchInterval = 50 * time.Millisecond
@@ -30,16 +32,15 @@ var errQueryMemory = fmt.Errorf("%w: the query used too much memory", lake.ErrQu
 type memWatch struct {
 	budget int64 // growth allowed, bytes; 0 disables the watch
 	mu     sync.Mutex
-	// running maps each running query to its cancel function; base is the
-	// resident size when the oldest of them started.
-	running map[*context.CancelCauseFunc]struct{}
-	base    int64
+	// running maps each running query's cancel function to the resident
+	// size when it started.
+	running map[*context.CancelCauseFunc]int64
 	stop    chan struct{}
 	done    chan struct{}
 }
 
 func newMemWatch(budget int64) *memWatch {
-	w := &memWatch{budget: budget, running: map[*context.CancelCauseFunc]struct{}{}, stop: make(chan struct{}), done: make(chan struct{})}
+	w := &memWatch{budget: budget, running: map[*context.CancelCauseFunc]int64{}, stop: make(chan struct{}), done: make(chan struct{})}
 	if _, err := residentBytes(); err != nil || budget <= 0 {
 		w.budget = 0 // no /proc: no watch
 		close(w.done)
@@ -57,11 +58,9 @@ func (w *memWatch) track(ctx context.Context) (context.Context, func()) {
 		return ctx, func() {}
 	}
 	qctx, cancel := context.WithCancelCause(ctx)
+	base, _ := residentBytes()
 	w.mu.Lock()
-	if len(w.running) == 0 {
-		w.base, _ = residentBytes()
-	}
-	w.running[&cancel] = struct{}{}
+	w.running[&cancel] = base
 	w.mu.Unlock()
 	return qctx, func() {
 		w.mu.Lock()
@@ -92,11 +91,13 @@ func (w *memWatch) check() {
 		return
 	}
 	rss, err := residentBytes()
-	if err != nil || rss-w.base <= w.budget {
+	if err != nil {
 		return
 	}
-	for cancel := range w.running {
-		(*cancel)(errQueryMemory)
+	for cancel, base := range w.running {
+		if rss-base > w.budget {
+			(*cancel)(errQueryMemory)
+		}
 	}
 }
 

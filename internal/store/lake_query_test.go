@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -206,5 +207,40 @@ func TestLakeConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// The first layer holds on its own: with the statement checks bypassed,
+// DuckDB still refuses files, extensions and configuration changes, on
+// every connection.
+func TestLakeLockDown(t *testing.T) {
+	ctx := context.Background()
+	l := openTestLake(t, t.TempDir())
+	qc, err := l.acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.release(qc, false)
+	conns := map[string]interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}{"pool": l.db, "query": qc.conn}
+	for name, c := range conns {
+		for _, stmt := range []string{
+			"SELECT * FROM read_csv('/etc/passwd')",
+			"SELECT * FROM read_text('/etc/hostname')",
+			"SELECT * FROM glob('/*')",
+			"COPY (SELECT 1) TO '" + t.TempDir() + "/x.csv'",
+			"ATTACH '" + t.TempDir() + "/x.db' AS x",
+			"INSTALL httpfs",
+			"LOAD httpfs",
+			"SET enable_external_access = true",
+			"SET threads = 1",
+			"SET memory_limit = '100GB'",
+			"SET temp_directory = '/tmp'",
+		} {
+			if _, err := c.ExecContext(ctx, stmt); err == nil {
+				t.Errorf("%s connection: %s succeeded", name, stmt)
+			}
+		}
 	}
 }

@@ -83,11 +83,10 @@ func (f lakeField) shape() string {
 // record's member (j) unless expr fills it from the staged row (s).
 //
 // A lazy column is not stored: a store's view derives it from eventjson
-// when a statement reads it.
-// Lazy columns are the ones that are rare or empty in most events: each
-// stored column, even when NULL, costs Append time. A column with stored
-// set is stored under that definition and read through view; a column with
-// only view is computed by the view.
+// when a statement reads it. Lazy columns are the ones that are rare or
+// empty in most events: each stored column, even when NULL, costs Append
+// time. A column with stored set is stored under that definition and read
+// through view; a column with only view is computed by the view.
 type lakeColumn struct {
 	lakeField
 	expr   string
@@ -210,9 +209,10 @@ var storedShape = shapeOf(slices.DeleteFunc(slices.Clone(lakeColumns), func(c la
 	return !c.stores() || c.expr != "" && !strings.Contains(c.expr, "j.")
 }))
 
-// insertPartitionSQL moves the staged rows of one partition into it,
-// transforming each record. With guard, records that are not valid JSON
-// keep only their time, ID and text instead of failing the statement.
+// insertPartitionSQL moves the staged rows ($1, see stageRows) of one
+// partition into it, transforming each record. With guard, records that
+// are not valid JSON keep only their time, ID and text instead of failing
+// the statement.
 func insertPartitionSQL(table string, guard bool) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + lakeTable(table) + " SELECT ")
@@ -231,7 +231,7 @@ func insertPartitionSQL(table string, guard bool) string {
 		valid = "json_valid(record)"
 		transform = "CASE WHEN " + valid + " THEN " + transform + " END"
 	}
-	b.WriteString("s.bytes, " + valid + " FROM (SELECT *, " + transform + " AS j FROM " + stagingView + ") AS s")
+	b.WriteString("s.bytes, " + valid + " FROM (SELECT *, " + transform + " AS j FROM (" + stagedRows + ")) AS s")
 	return b.String()
 }
 

@@ -1,71 +1,71 @@
 package store
 
 import (
-	"fmt"
+	"bytes"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cairn-audit/cairn/internal/lake"
-	"github.com/marcboeker/go-duckdb"
 )
 
-// Rows reach DuckDB as an Arrow record scanned in place through a
-// connection-local view (duckdb_arrow_scan): building Arrow columns is a
-// few copies in Go, where the Appender costs a cgo call per value and a
-// staging table would store every record once more.
+// Rows reach DuckDB as one VARCHAR parameter: a line per row, lines
+// separated by U+001E (record separator) and fields by U+001F (unit
+// separator), split back into rows by DuckDB (string_split, split_part).
+// One bound string costs a few copies; the Appender costs a cgo call per
+// value and a staging table stores every record once more (Append was a
+// quarter slower with them), and go-duckdb's Arrow view leaks the exported
+// stream of every call. Neither separator occurs in JSON text (raw control
+// characters are not allowed in it); one in a record that is not JSON, or
+// in an event ID, becomes U+FFFD, as do invalid UTF-8 bytes (DuckDB text is
+// UTF-8).
+const (
+	rowSeparator   = '\x1e'
+	fieldSeparator = '\x1f'
+)
 
-// stagingSchema is the staged row: what json_transform does not find in
-// the record, or must not take from it.
-var stagingSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "eventid", Type: arrow.BinaryTypes.String},
-	{Name: "eventtime", Type: &arrow.TimestampType{Unit: arrow.Microsecond}}, // no zone: TIMESTAMP
-	{Name: "bytes", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "record", Type: arrow.BinaryTypes.LargeString},
-}, nil)
+// stagedRows is the select of the rows of a staged parameter $1: eventid,
+// eventtime, bytes (the record's length as given) and record.
+const stagedRows = `SELECT split_part(line, chr(31), 1) AS eventid,
+	make_timestamp(CAST(split_part(line, chr(31), 2) AS BIGINT)) AS eventtime,
+	CAST(split_part(line, chr(31), 3) AS INTEGER) AS bytes,
+	split_part(line, chr(31), 4) AS record
+	FROM (SELECT unnest(string_split($1, chr(30))) AS line)`
 
-// stageView registers rows (all of one partition) as the connection-local
-// view name, for one scan. The caller drops the view, then calls release.
-func stageView(tx *rawTx, name string, rows []*lake.Row) (release func(), err error) {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, stagingSchema)
-	defer b.Release()
-	ids := b.Field(0).(*array.StringBuilder)
-	times := b.Field(1).(*array.TimestampBuilder)
-	sizes := b.Field(2).(*array.Int32Builder)
-	recs := b.Field(3).(*array.LargeStringBuilder)
-	var total int
+// stageRows encodes rows as the parameter of stagedRows.
+func stageRows(rows []*lake.Row) string {
+	n := 0
 	for _, r := range rows {
-		total += len(r.Record)
+		n += len(r.Record) + len(r.EventID) + 40
 	}
-	recs.ReserveData(total)
-	for _, r := range rows {
-		rec := r.Record
-		if !utf8.Valid(rec) {
-			// DuckDB text is UTF-8: such a record is kept with U+FFFD for
-			// its invalid bytes (Go's own JSON encoder does the same).
-			rec = []byte(strings.ToValidUTF8(string(rec), "\uFFFD"))
+	var b strings.Builder
+	b.Grow(n)
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(rowSeparator)
 		}
-		ids.Append(r.EventID)
-		times.Append(arrow.Timestamp(r.Time.UnixMicro()))
-		sizes.Append(int32(len(r.Record)))
-		recs.BinaryBuilder.Append(rec)
+		b.WriteString(stagedText(r.EventID))
+		b.WriteByte(fieldSeparator)
+		b.WriteString(strconv.FormatInt(r.Time.UnixMicro(), 10))
+		b.WriteByte(fieldSeparator)
+		b.WriteString(strconv.Itoa(len(r.Record)))
+		b.WriteByte(fieldSeparator)
+		if utf8.Valid(r.Record) && bytes.IndexByte(r.Record, rowSeparator) < 0 && bytes.IndexByte(r.Record, fieldSeparator) < 0 {
+			b.Write(r.Record)
+		} else {
+			b.WriteString(stagedText(string(r.Record)))
+		}
 	}
-	rec := b.NewRecord()
-	defer rec.Release()
-	reader, err := array.NewRecordReader(stagingSchema, []arrow.Record{rec})
-	if err != nil {
-		return nil, fmt.Errorf("stage events: %w", err)
-	}
-	defer reader.Release()
-	ar, err := duckdb.NewArrowFromConn(tx.conn)
-	if err != nil {
-		return nil, fmt.Errorf("stage events: %w", err)
-	}
-	release, err = ar.RegisterView(reader, name)
-	if err != nil {
-		return nil, fmt.Errorf("stage events: %w", err)
-	}
-	return release, nil
+	return b.String()
+}
+
+// stagedText is s as valid UTF-8 without the separators.
+func stagedText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if r == rowSeparator || r == fieldSeparator {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
