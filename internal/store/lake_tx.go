@@ -8,32 +8,9 @@ import (
 	"io"
 )
 
-// inTx runs fn between BEGIN and COMMIT on one raw connection of the
-// Lake's pool (the appender needs the driver connection), rolling back if
-// either fails.
+// inTx runs fn in one transaction of the Lake's database.
 func (l *Lake) inTx(ctx context.Context, fn func(tx *rawTx) error) error {
-	conn, err := l.db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("get connection: %w", err)
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		dconn, ok := dc.(driver.Conn)
-		if !ok {
-			return fmt.Errorf("unexpected driver connection %T", dc)
-		}
-		tx := &rawTx{ctx: ctx, conn: dconn}
-		if err := tx.exec("BEGIN TRANSACTION"); err != nil {
-			return err
-		}
-		if err := fn(tx); err != nil {
-			return errors.Join(err, tx.rollback())
-		}
-		if err := tx.exec("COMMIT"); err != nil {
-			return errors.Join(err, tx.rollback())
-		}
-		return nil
-	})
+	return inTx(ctx, l.db, fn)
 }
 
 // query runs a statement on the transaction's connection and calls fn with

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -19,7 +20,14 @@ type rawTx struct {
 
 // inTx runs fn between BEGIN and COMMIT, rolling back if either fails.
 func (h *History) inTx(ctx context.Context, fn func(tx *rawTx) error) error {
-	conn, err := h.db.Conn(ctx)
+	return inTx(ctx, h.db, fn)
+}
+
+// inTx runs fn between BEGIN and COMMIT on one raw connection of db (the
+// driver connection, for statements go-duckdb only offers there), rolling
+// back if either fails.
+func inTx(ctx context.Context, db *sql.DB, fn func(tx *rawTx) error) error {
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("get connection: %w", err)
 	}
