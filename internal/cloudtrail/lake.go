@@ -5,6 +5,7 @@ import (
 	"maps"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/lake"
 )
 
 // eventDataStoreResourceType is the resources[].type of an event data store in records.
@@ -30,7 +31,7 @@ func (s *Service) serveLakeOperation(ctx context.Context, c *api.Call, op string
 		return nil, api.Errorf("UnsupportedOperationException", "Cairn does not support %s: the Lake is not enabled.", op)
 	}
 	res, err := h(s, ctx, c)
-	if err == nil {
+	if err == nil && lake.IsControlCall(op) {
 		s.markCommitted(res)
 	}
 	return res, err
@@ -49,5 +50,16 @@ func (s *Service) markCommitted(res *api.Result) {
 		err := commit()
 		tracker.Mark(res.Seq)
 		return err
+	}
+}
+
+// requireLake wraps h: it answers UnsupportedOperationException ("Cairn
+// <missing> here.") unless has reports that the Lake has the parts h uses.
+func requireLake(missing string, has func(*lake.Lake) bool, h lakeHandler) lakeHandler {
+	return func(s *Service, ctx context.Context, c *api.Call) (*api.Result, error) {
+		if !has(s.opts.Lake) {
+			return nil, api.Errorf("UnsupportedOperationException", "Cairn %s here.", missing)
+		}
+		return h(s, ctx, c)
 	}
 }

@@ -23,15 +23,9 @@ var edsOperations = map[string]lakeHandler{
 	"StopEventDataStoreIngestion":  withStores((*Service).stopEventDataStoreIngestion),
 }
 
-// withStores answers UnsupportedOperationException when the Lake has no
-// event data store definitions.
+// withStores serves h only when the Lake has event data store definitions.
 func withStores(h lakeHandler) lakeHandler {
-	return func(s *Service, ctx context.Context, c *api.Call) (*api.Result, error) {
-		if s.opts.Lake.Stores == nil {
-			return nil, api.Errorf("UnsupportedOperationException", "Cairn serves no event data stores here.")
-		}
-		return h(s, ctx, c)
-	}
+	return requireLake("serves no event data stores", func(l *lake.Lake) bool { return l.Stores != nil }, h)
 }
 
 // Limits of the EventDataStore member (an ARN or the ID ending it).

@@ -1,7 +1,6 @@
 package cloudtrail
 
 import (
-	"context"
 	"errors"
 	"regexp"
 	"strings"
@@ -20,15 +19,9 @@ var importOperations = map[string]lakeHandler{
 	"ListImportFailures": withImports((*Service).listImportFailures),
 }
 
-// withImports answers UnsupportedOperationException when the Lake runs no
-// imports (or has no store definitions to import into).
+// withImports serves h only when the Lake runs imports into store definitions.
 func withImports(h lakeHandler) lakeHandler {
-	return func(s *Service, ctx context.Context, c *api.Call) (*api.Result, error) {
-		if s.opts.Lake.Imports == nil || s.opts.Lake.Stores == nil {
-			return nil, api.Errorf("UnsupportedOperationException", "Cairn runs no Lake imports here.")
-		}
-		return h(s, ctx, c)
-	}
+	return requireLake("runs no Lake imports", func(l *lake.Lake) bool { return l.Imports != nil && l.Stores != nil }, h)
 }
 
 // importIDShape is the model's UUID shape of an ImportId.

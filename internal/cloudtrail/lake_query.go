@@ -1,7 +1,6 @@
 package cloudtrail
 
 import (
-	"context"
 	"crypto/sha256"
 	"errors"
 	"regexp"
@@ -22,16 +21,12 @@ var queryOperations = map[string]lakeHandler{
 	"SearchSampleQueries": (*Service).searchSampleQueries,
 }
 
-// withQueries answers UnsupportedOperationException when the Lake cannot
-// run queries (no engine, store definitions or query runner).
+// withQueries serves h only when the Lake can run queries (engine, store
+// definitions and query runner).
 func withQueries(h lakeHandler) lakeHandler {
-	return func(s *Service, ctx context.Context, c *api.Call) (*api.Result, error) {
-		l := s.opts.Lake
-		if l.Queries == nil || l.Engine == nil || l.Stores == nil {
-			return nil, api.Errorf("UnsupportedOperationException", "Cairn runs no Lake queries here.")
-		}
-		return h(s, ctx, c)
-	}
+	return requireLake("runs no Lake queries", func(l *lake.Lake) bool {
+		return l.Queries != nil && l.Engine != nil && l.Stores != nil
+	}, h)
 }
 
 // queryIDShape is the model's UUID shape of a QueryId (36 characters).

@@ -295,8 +295,13 @@ var controlEvents = map[string]bool{
 	"RestoreEventDataStore": true, "StartEventDataStoreIngestion": true, "StopEventDataStoreIngestion": true,
 }
 
+// IsControlCall reports whether a successful CloudTrail call named op
+// changes which events stores receive: the ingester waits for its mark in
+// Commits, so only these calls need marking.
+func IsControlCall(op string) bool { return controlEvents[op] }
+
 func (in *Ingester) isControl(e *event.Entry) bool {
-	return e.Meta.ErrorCode == "" && e.Meta.EventSource == "cloudtrail.amazonaws.com" && controlEvents[e.Meta.EventName]
+	return e.Meta.ErrorCode == "" && e.Meta.EventSource == "cloudtrail.amazonaws.com" && IsControlCall(e.Meta.EventName)
 }
 
 func decodeEntry(seq uint64, payload []byte) (event.Entry, error) {
