@@ -9,16 +9,23 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/journal"
 )
 
+// auditEventTime is the eventTime of every auditEventData document: recent, so
+// that it stays within every store's retention (PutAuditEvents refuses events
+// older than that), and fixed for the run so expected records can be rebuilt.
+var auditEventTime = time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+
 // auditEventData is a valid eventData document for the test account.
 func auditEventData(uid string) string {
 	return fmt.Sprintf(`{"version":"1.0","userIdentity":{"type":"CustomUser","principalId":"alice@example.com","details":{"team":"a"}},`+
-		`"userAgent":"app/1.0","eventSource":"app.example.com","eventName":"Login","eventTime":"2026-01-02T03:04:05Z","UID":%q,`+
-		`"requestParameters":{"user":"alice"},"sourceIPAddress":"203.0.113.9","recipientAccountId":%q}`, uid, testAccount)
+		`"userAgent":"app/1.0","eventSource":"app.example.com","eventName":"Login","eventTime":%q,"UID":%q,`+
+		`"requestParameters":{"user":"alice"},"sourceIPAddress":"203.0.113.9","recipientAccountId":%q}`,
+		auditEventTime, uid, testAccount)
 }
 
 func sha256b64(s string) string {

@@ -3,6 +3,7 @@
 //
 //	go run ./bench/apiload -data DIR -op sts -workers 64 -duration 20s
 //	go run ./bench/apiload -data DIR -op lookup -attr EventName -values CreateUser,GetUser -workers 8
+//	go run ./bench/apiload -data DIR -op selectors -workers 64 -duration 20s   (after create-trail --name bench)
 //
 // Requests are signed once per worker and replayed (a SigV4 signature is valid
 // for 15 minutes), so the client spends its CPU on HTTP, not on signing; every
@@ -44,7 +45,7 @@ type config struct {
 func main() {
 	var c config
 	data := flag.String("data", "", "data dir of the server (endpoint and credentials); else AWS_* env")
-	flag.StringVar(&c.op, "op", "sts", "sts (GetCallerIdentity: a recorded call) or lookup (LookupEvents)")
+	flag.StringVar(&c.op, "op", "sts", "sts (GetCallerIdentity: a recorded call), lookup (LookupEvents) or selectors (PutEventSelectors on trail \"bench\": a mutating call)")
 	flag.StringVar(&c.attr, "attr", "", "lookup attribute key (empty: a plain time window)")
 	values := flag.String("values", "", "comma-separated lookup attribute values, cycled through")
 	flag.StringVar(&c.start, "start", "", "LookupEvents StartTime as a duration before now (e.g. 1h); empty: default window")
@@ -136,6 +137,11 @@ func (c config) build(i int) (request, error) {
 		body, _ = json.Marshal(in)
 		h.Set("Content-Type", "application/x-amz-json-1.1")
 		h.Set("X-Amz-Target", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents")
+	case "selectors": // a mutating call: PutEventSelectors on trail "bench" (create it first)
+		service = "cloudtrail"
+		body = []byte(`{"TrailName":"bench","EventSelectors":[{"ReadWriteType":"All","IncludeManagementEvents":true}]}`)
+		h.Set("Content-Type", "application/x-amz-json-1.1")
+		h.Set("X-Amz-Target", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.PutEventSelectors")
 	default:
 		return request{}, fmt.Errorf("unknown -op %q", c.op)
 	}

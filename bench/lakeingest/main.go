@@ -23,6 +23,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/lake"
+	"github.com/cairn-audit/cairn/internal/lakeproc"
 	"github.com/cairn-audit/cairn/internal/selector"
 	"github.com/cairn-audit/cairn/internal/store"
 )
@@ -46,7 +47,13 @@ func (routes) Destinations(arn string) (string, []string, bool) {
 	return account, []string{storeID}, arn == channelARN
 }
 
+// useProc runs the engine in its child process (lakeproc), as cairn serve does.
+var useProc = flag.Bool("proc", false, "run the engine in a child process over lakeproc's RPC, as cairn serve does")
+
 func main() {
+	if len(os.Args) > 1 && os.Args[len(os.Args)-1] == lakeproc.ChildCommand {
+		os.Exit(lakeproc.ChildMain())
+	}
 	n := flag.Int("events", 1_000_000, "events per run")
 	dir := flag.String("dir", "", "work directory (default: a temporary one, removed after)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the ingest runs to this file")
@@ -102,7 +109,17 @@ func run(dir string, n int, audit bool) error {
 	if err != nil {
 		return err
 	}
-	eng, err := store.OpenLake(store.LakeOptions{Dir: base + "/engine"})
+	var eng interface {
+		lake.Engine
+		Close() error
+	}
+	if *useProc {
+		opts := lakeproc.DefaultOptions()
+		opts.Lake.Dir = base + "/engine"
+		eng, err = lakeproc.Start(opts)
+	} else {
+		eng, err = store.OpenLake(store.LakeOptions{Dir: base + "/engine"})
+	}
 	if err != nil {
 		return err
 	}

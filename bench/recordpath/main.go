@@ -23,6 +23,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/identity"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/recorder"
+	"github.com/cairn-audit/cairn/internal/settle"
 	"github.com/cairn-audit/cairn/internal/store"
 	"github.com/cairn-audit/cairn/internal/sts"
 )
@@ -31,6 +32,7 @@ func main() {
 	dir := flag.String("dir", "", "empty directory for the journal and store (required)")
 	workers := flag.Int("workers", 64, "concurrent recording callers")
 	duration := flag.Duration("duration", 15*time.Second, "how long to record")
+	flag.BoolVar(&staged, "staged", false, "record calls with a (no-op) staged effect: pending entry plus settle marker, as a mutating call")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "recordpath: -dir is required")
@@ -41,6 +43,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// staged makes every call a mutating one (docs/RECORDS.md).
+var staged bool
 
 func run(dir string, workers int, duration time.Duration) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -56,7 +61,11 @@ func run(dir string, workers int, duration time.Duration) error {
 		return err
 	}
 	defer jnl.Close()
-	ix, err := history.NewIndexer(context.Background(), jnl, hist, history.IndexerOptions{Logger: logger})
+	settled, err := settle.Open(jnl)
+	if err != nil {
+		return err
+	}
+	ix, err := history.NewIndexer(context.Background(), settled, hist, history.IndexerOptions{Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -78,10 +87,20 @@ func run(dir string, workers int, duration time.Duration) error {
 			for time.Now().Before(deadline) {
 				res := &api.Result{EventName: "GetCallerIdentity", ReadOnly: true,
 					Resources: []event.ResourceRef{{Type: "AWS::IAM::User", Name: "bench", ARN: caller.ARN}}}
-				if _, err := rec.Record(context.Background(), recorder.Input{Service: svc, Caller: caller, Region: "us-east-1",
-					SourceIP: "127.0.0.1", UserAgent: "aws-cli/1.45.11 Python/3.11.7 Linux/6.18 botocore/1.43.11", RequestID: event.NewID(), Result: res}); err != nil {
+				if staged {
+					res.ReadOnly, res.Commit = false, func() error { return nil }
+				}
+				e, err := rec.Record(context.Background(), recorder.Input{Service: svc, Caller: caller, Region: "us-east-1",
+					SourceIP: "127.0.0.1", UserAgent: "aws-cli/1.45.11 Python/3.11.7 Linux/6.18 botocore/1.43.11", RequestID: event.NewID(), Result: res})
+				if err != nil {
 					fmt.Fprintln(os.Stderr, "record:", err)
 					return
+				}
+				if staged {
+					if err := rec.Settle(context.Background(), event.Marker{Seq: e.Seq, Outcome: event.Committed}); err != nil {
+						fmt.Fprintln(os.Stderr, "settle:", err)
+						return
+					}
 				}
 				recorded.Add(1)
 			}

@@ -13,18 +13,21 @@ import (
 	"github.com/cairn-audit/cairn/internal/channel"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/lake"
+	"github.com/cairn-audit/cairn/internal/lakeproc"
 	"github.com/cairn-audit/cairn/internal/store"
 )
 
 // lakeFlags are the serve flags of the Lake.
 type lakeFlags struct {
 	memoryLimit  string
+	memoryMargin string
 	queryTimeout time.Duration
 	queryWorkers int
 }
 
 func (f *lakeFlags) register(fl *flag.FlagSet) {
-	fl.StringVar(&f.memoryLimit, "lake-memory-limit", store.DefaultLakeMemoryLimit, "memory the Lake's SQL engine may use (DuckDB memory_limit, e.g. 2GB)")
+	fl.StringVar(&f.memoryLimit, "lake-memory-limit", store.DefaultLakeMemoryLimit, "memory the Lake's SQL engine may use (DuckDB memory_limit, e.g. 2GB); the engine process is bounded to it plus --lake-memory-margin")
+	fl.StringVar(&f.memoryMargin, "lake-memory-margin", fmt.Sprintf("%dMiB", lakeproc.DefaultMargin>>20), "address space the Lake's engine process may use beyond --lake-memory-limit (see docs/LAKE.md, Limits)")
 	fl.DurationVar(&f.queryTimeout, "query-timeout", lake.DefaultQueryTimeout, "Lake queries running longer are stopped (TIMED_OUT)")
 	fl.IntVar(&f.queryWorkers, "query-workers", lake.DefaultQueryWorkers, "Lake queries run at once; more wait QUEUED")
 }
@@ -33,14 +36,14 @@ func (f *lakeFlags) register(fl *flag.FlagSet) {
 type lakeParts struct {
 	lake     *lake.Lake
 	ingester *lake.Ingester
-	engine   *store.Lake
+	engine   *lakeproc.Engine
 	stores   *lake.Stores
 	closers  []func() error
 }
 
 // openLake opens the Lake's engine, store definitions, queries and imports,
 // and the ingest consumer following the main and audit-event journals.
-func openLake(ctx context.Context, d dataDir, f lakeFlags, jnl, audit *journal.Journal, channels *channel.Store,
+func openLake(ctx context.Context, d dataDir, f lakeFlags, jnl lake.Stream, audit *journal.Journal, channels *channel.Store,
 	objects objstore.Store, logger *slog.Logger) (_ *lakeParts, err error) {
 	p := &lakeParts{}
 	defer func() {
@@ -48,7 +51,20 @@ func openLake(ctx context.Context, d dataDir, f lakeFlags, jnl, audit *journal.J
 			err = errors.Join(err, p.close())
 		}
 	}()
-	p.engine, err = store.OpenLake(store.LakeOptions{Dir: d.lake("engine"), MemoryLimit: f.memoryLimit, Logger: logger})
+	margin, err := lakeproc.ParseSize(f.memoryMargin)
+	if err != nil {
+		return nil, fmt.Errorf("--lake-memory-margin: %w", err)
+	}
+	if _, err := lakeproc.ParseSize(f.memoryLimit); err != nil {
+		return nil, fmt.Errorf("--lake-memory-limit: %w", err)
+	}
+	// The engine runs in a child process bounded to the memory limit plus
+	// the margin: a statement cannot take the server's memory, and one that
+	// does not stop when cancelled is stopped with its process.
+	opts := lakeproc.DefaultOptions()
+	opts.Lake.Dir, opts.Lake.MemoryLimit, opts.Lake.Logger = d.lake("engine"), f.memoryLimit, logger
+	opts.Margin, opts.Logger = margin, logger
+	p.engine, err = lakeproc.Start(opts)
 	if err != nil {
 		return nil, fmt.Errorf("open lake engine: %w", err)
 	}

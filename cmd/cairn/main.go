@@ -6,11 +6,15 @@
 //	cairn lookup  print event history from a running server
 //	cairn validate  validate a trail's digest and log files
 //	cairn query   run a CloudTrail Lake query (or SQL over trail log files)
+//	cairn lake    check or repair the Lake's rows (server stopped)
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+
+	"github.com/cairn-audit/cairn/internal/lakeproc"
 )
 
 const usage = `usage: cairn <command> [flags]
@@ -21,6 +25,7 @@ commands:
   lookup   print event history (LookupEvents) as a table, JSON or CSV
   validate validate a trail's digest files and log files (like aws cloudtrail validate-logs)
   query    run a CloudTrail Lake query and print its rows; --logs asks trail log files directly
+  lake     check or repair the Lake's rows of a stopped server's data dir (lake check|repair)
 
 Run 'cairn <command> -h' for a command's flags.
 `
@@ -32,6 +37,8 @@ func main() {
 	}
 	var err error
 	switch os.Args[1] {
+	case lakeproc.ChildCommand: // hidden: the Lake's engine process (see internal/lakeproc)
+		os.Exit(lakeproc.ChildMain())
 	case "serve":
 		err = runServe(os.Args[2:])
 	case "env":
@@ -42,6 +49,10 @@ func main() {
 		os.Exit(runValidate(os.Args[2:], os.Stdout, os.Stderr))
 	case "query":
 		err = runQuery(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
+	case "lake":
+		if err = runLakeAdmin(os.Args[2:], os.Stdout, os.Stderr); errors.Is(err, errLakeMalformed) {
+			os.Exit(1)
+		}
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/bucket"
 	"github.com/cairn-audit/cairn/internal/lake"
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/lakeproc"
 )
 
 // logsTable is the table cairn query --logs loads the log files into.
@@ -46,7 +46,11 @@ func queryLogs(ctx context.Context, f queryFlags, sql string, w resultWriter, st
 	if err != nil {
 		return err
 	}
-	eng, err := store.OpenLake(store.LakeOptions{Logger: slog.New(slog.DiscardHandler)})
+	// The in-memory Lake runs in a child process bounded like the server's
+	// (see internal/lakeproc): a statement cannot take this machine's memory.
+	opts := lakeproc.DefaultOptions()
+	opts.Lake.Logger, opts.Logger = slog.New(slog.DiscardHandler), slog.New(slog.DiscardHandler)
+	eng, err := lakeproc.Start(opts)
 	if err != nil {
 		return fmt.Errorf("open an in-memory Lake: %w", err)
 	}

@@ -24,13 +24,16 @@ import (
 	"github.com/cairn-audit/cairn/internal/cloudtraildata"
 	"github.com/cairn-audit/cairn/internal/delivery"
 	"github.com/cairn-audit/cairn/internal/digest"
+	"github.com/cairn-audit/cairn/internal/gateway"
 	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/iam"
 	"github.com/cairn-audit/cairn/internal/identity"
 	"github.com/cairn-audit/cairn/internal/journal"
+	"github.com/cairn-audit/cairn/internal/outbound"
 	"github.com/cairn-audit/cairn/internal/recorder"
 	"github.com/cairn-audit/cairn/internal/s3api"
 	"github.com/cairn-audit/cairn/internal/server"
+	"github.com/cairn-audit/cairn/internal/settle"
 	"github.com/cairn-audit/cairn/internal/store"
 	"github.com/cairn-audit/cairn/internal/sts"
 	"github.com/cairn-audit/cairn/internal/trail"
@@ -41,6 +44,7 @@ const journalTrimEvery = time.Minute
 
 type serveFlags struct {
 	listen, data, region string
+	regions              string
 	retention            time.Duration
 	lookupRate           float64
 	tlsCert, tlsKey      string
@@ -49,9 +53,13 @@ type serveFlags struct {
 	deliveryInterval     time.Duration
 	digestInterval       time.Duration
 	keyRotation          time.Duration
+	digests              digestFlags
 	storage              storageFlags
 	snsTopics            topicFlag
 	upstreams            upstreamFlag
+	upstreamDeadlines    deadlineFlags
+	notifyTimeout        time.Duration
+	upstreamPassthrough  bool
 	lake                 lakeFlags
 }
 
@@ -61,6 +69,7 @@ func runServe(args []string) error {
 	fl.StringVar(&f.listen, "listen", DefaultListen, "address to listen on")
 	fl.StringVar(&f.data, "data", DefaultData, "data directory")
 	fl.StringVar(&f.region, "region", DefaultRegion, "region printed in the export lines")
+	fl.StringVar(&f.regions, "regions", "", "comma-separated region names accepted in SigV4 scopes besides the AWS partitions' (and --region); see docs/AUTH.md")
 	fl.Var(daysDuration{&f.retention}, "retention", "Event history retention, e.g. 90d or 2160h (default 90d)")
 	fl.Float64Var(&f.lookupRate, "lookup-rate-limit", 0, "LookupEvents calls per second per account and region (0 = unlimited; AWS allows 2)")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate: serve HTTPS (with --tls-key)")
@@ -68,15 +77,19 @@ func runServe(args []string) error {
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go pprof profiles on this address (e.g. 127.0.0.1:6060); off by default")
 	fl.DurationVar(&f.deliveryInterval, "delivery-interval", delivery.DefaultInterval, "how often trails deliver log files (at least 1s; AWS: about 5m)")
-	fl.DurationVar(&f.digestInterval, "digest-interval", delivery.DefaultDigestInterval, "how often trails with log file validation write a digest per region (at least 1m; AWS: 1h)")
+	fl.DurationVar(&f.digestInterval, "digest-interval", delivery.DefaultDigestInterval, "how often trails with log file validation write a digest per region (at least 1s; AWS: 1h)")
 	fl.Var(daysDuration{&f.keyRotation}, "key-rotation", "how long a region's digest signing key signs before a new one takes over, e.g. 30d (default 30d)")
 	f.keyRotation = digest.DefaultRotation
+	f.digests.register(fl)
 	f.storage.register(fl)
 	f.lake.register(fl)
 	f.snsTopics = topicFlag{}
 	fl.Var(f.snsTopics, "sns-topic", "NAME=URL: trails naming SNS topic NAME announce delivered files by POSTing SNS notifications to URL (repeatable)")
 	f.upstreams = upstreamFlag{}
 	fl.Var(f.upstreams, "upstream", "[SERVICE=]URL: forward (and record) calls to SERVICE, or to every service Cairn does not serve, to this AWS-compatible endpoint (repeatable)")
+	f.upstreamDeadlines.register(fl, "upstream", "an --upstream", deadlineFlags{gateway.DefaultDialTimeout, gateway.DefaultResponseHeaderTimeout, outbound.DefaultStallTimeout})
+	fl.DurationVar(&f.notifyTimeout, "sns-timeout", delivery.DefaultNotifyTimeout, "deadline of one --sns-topic notification POST, connect to answer")
+	fl.BoolVar(&f.upstreamPassthrough, "upstream-passthrough-unknown-keys", false, "forward, unverified, gateway calls signed with access keys Cairn does not know (recorded as passthrough calls of an Unknown identity); off: they are refused")
 	f.retention = cloudtrail.DefaultRetention
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -140,7 +153,12 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		return fmt.Errorf("open journal: %w", err)
 	}
 	defer jnl.Close()
-	indexer, err := history.NewIndexer(ctx, jnl, hist, history.IndexerOptions{Logger: logger})
+	// Every consumer reads the settled view of the journal (docs/RECORDS.md).
+	settled, err := settle.Open(jnl)
+	if err != nil {
+		return fmt.Errorf("settle journal: %w", err)
+	}
+	indexer, err := history.NewIndexer(ctx, settled, hist, history.IndexerOptions{Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -160,13 +178,20 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		return err
 	}
 	defer closeObjects()
-	keys, err := digest.OpenKeyring(d.digestKeys(), digest.KeyringOptions{Rotation: f.keyRotation})
+	keys, err := f.digests.openDigestKeys(d, f.data, f.keyRotation, logger)
 	if err != nil {
-		return fmt.Errorf("open digest signing keys: %w", err)
+		return err
 	}
-	deliver, err := delivery.New(jnl, trails, objects, delivery.Options{
-		Dir: d.delivery(), Interval: f.deliveryInterval, SNSTopics: f.snsTopics, Logger: logger,
-		DigestInterval: f.digestInterval, Signer: keys,
+	anchorSink, err := f.digests.openAnchor(ctx, f.data, f.storage, logger)
+	if err != nil {
+		return err
+	}
+	if anchorSink != nil {
+		defer anchorSink.Close()
+	}
+	deliver, err := delivery.New(settled, trails, objects, delivery.Options{
+		Dir: d.delivery(), Interval: f.deliveryInterval, SNSTopics: f.snsTopics, NotifyTimeout: f.notifyTimeout, Logger: logger,
+		DigestInterval: f.digestInterval, Signer: keys, Anchor: anchorSink,
 	})
 	if err != nil {
 		return err
@@ -187,10 +212,14 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	lk, err := openLake(ctx, d, f.lake, jnl, auditEvents, channels, objects, logger)
+	lk, err := openLake(ctx, d, f.lake, settled, auditEvents, channels, objects, logger)
 	if err != nil {
 		return err
 	}
+	ctData.SetStoreRetention(func(ref string) (int, bool) { // eventTime bounds (docs/CHANNELS.md)
+		st, ok := lk.stores.Get(ref)
+		return st.RetentionPeriod, ok
+	})
 	defer func() {
 		if cerr := lk.close(); cerr != nil {
 			logger.Error("close lake", "err", cerr)
@@ -205,16 +234,28 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		return err
 	}
 	services := []api.Service{ct, ctData, iam.New(ids), sts.New()}
+	var s3svc *s3api.Service // nil with external S3: no S3 API, so no staged S3 calls
 	if f.storage.embedded() {
-		services = append(services, s3api.New(objects, s3api.Options{UploadDir: d.s3Uploads(), Logger: logger}))
+		s3svc = s3api.New(objects, s3api.Options{UploadDir: d.s3Uploads(), Logger: logger})
+		services = append(services, s3svc)
 	}
+	rec := recorder.New(jnl, nil)
+	if err := settleInterrupted(ctx, settled, rec, storeOwners(recoveryStores{ids: ids, trails: trails, objects: objects, channels: channels, lake: lk.lake, s3: s3svc}), logger); err != nil {
+		return err
+	}
+	aopts := auth.DefaultOptions()
+	if aopts.ExtraRegions, err = auth.ParseRegions(f.regions + "," + f.region); err != nil {
+		return fmt.Errorf("--regions/--region: %w", err)
+	}
+	authFailures := server.NewAuthFailures(rec, server.AuthFailureOptions{Logger: logger})
 	sopts := server.Options{
-		Verifier: auth.NewVerifier(auth.FromIdentity(ids), auth.DefaultOptions()),
-		Recorder: recorder.New(jnl, nil),
+		Verifier: auth.NewVerifier(auth.FromIdentity(ids), aopts),
+		Recorder: rec,
 		Services: services,
 		Logger:   logger,
 	}
-	gw, err := f.upstreams.open(d, sopts, creds.AccountID, logger)
+	sopts.AuthFailures = authFailures
+	gw, err := f.upstreams.open(d, sopts, creds.AccountID, f.upstreamPassthrough, f.upstreamDeadlines, logger)
 	if err != nil {
 		return err
 	}
@@ -222,6 +263,9 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		sopts.Gateway = gw
 	}
 	front := server.New(sopts)
+	if gw != nil {
+		gw.SetAuthFailed(front.AuthFailed) // the gateway's failed authentications take the front door's path
+	}
 
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -269,6 +313,7 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	if gw != nil {
 		wg.Go(func() { gw.Run(bg) })
 	}
+	wg.Go(func() { authFailures.Run(bg) }) // at shutdown, records what is left before the journal closes
 	lk.run(bg, &wg, logger)
 	wg.Go(func() {
 		trimJournal(bg, jnl, []consumer{indexer.Applied, func() uint64 { return deliver.Needed() - 1 }, lk.ingester.Applied}, logger)

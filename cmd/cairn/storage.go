@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/cairn-audit/cairn/internal/bucket"
 	"github.com/cairn-audit/cairn/internal/bucket/file"
 	s3store "github.com/cairn-audit/cairn/internal/bucket/s3"
+	"github.com/cairn-audit/cairn/internal/outbound"
 )
 
 // storageFlags choose where trail buckets live: the embedded store under the
@@ -20,6 +22,8 @@ import (
 type storageFlags struct {
 	endpoint, region, accessKey, secretKey string
 	pathStyle                              bool
+	deadlines                              deadlineFlags
+	operationTimeout                       time.Duration
 	// fallbackKey/Secret sign for the external endpoint when no S3
 	// credentials are given (--upstream s3=URL: Cairn's root keys).
 	fallbackKey, fallbackSecret string
@@ -31,6 +35,8 @@ func (s *storageFlags) register(fl *flag.FlagSet) {
 	fl.StringVar(&s.accessKey, "s3-access-key-id", "", "access key for --s3-endpoint (default $CAIRN_S3_ACCESS_KEY_ID)")
 	fl.StringVar(&s.secretKey, "s3-secret-access-key", "", "secret key for --s3-endpoint (default $CAIRN_S3_SECRET_ACCESS_KEY)")
 	fl.BoolVar(&s.pathStyle, "s3-path-style", true, "use path-style URLs with --s3-endpoint (false: virtual-host style)")
+	s.deadlines.register(fl, "s3", "--s3-endpoint", deadlineFlags{outbound.DefaultDialTimeout, outbound.DefaultResponseHeaderTimeout, outbound.DefaultStallTimeout})
+	fl.DurationVar(&s.operationTimeout, "s3-operation-timeout", s3store.DefaultOperationTimeout, "deadline of one --s3-endpoint operation with its retries, up to its response (a PutObject adds 1s per 256 KiB of body)")
 }
 
 // embedded reports whether buckets live in the embedded store.
@@ -58,7 +64,10 @@ func (s *storageFlags) open(ctx context.Context, d dataDir, logger *slog.Logger)
 	if ak == "" || sk == "" {
 		return nil, nil, errors.New("--s3-endpoint needs credentials: --s3-access-key-id/--s3-secret-access-key or $CAIRN_S3_ACCESS_KEY_ID/$CAIRN_S3_SECRET_ACCESS_KEY")
 	}
-	st, err := s3store.New(ctx, s3store.Options{Endpoint: s.endpoint, Region: s.region, AccessKeyID: ak, SecretAccessKey: sk, PathStyle: s.pathStyle, VirtualHostStyle: !s.pathStyle})
+	st, err := s3store.New(ctx, s3store.Options{Endpoint: s.endpoint, Region: s.region, AccessKeyID: ak, SecretAccessKey: sk, PathStyle: s.pathStyle, VirtualHostStyle: !s.pathStyle,
+		Outbound: outbound.Options{DialTimeout: s.deadlines.connect, TLSHandshakeTimeout: s.deadlines.connect,
+			ResponseHeaderTimeout: s.deadlines.header, StallTimeout: s.deadlines.stall},
+		OperationTimeout: s.operationTimeout})
 	if err != nil {
 		return nil, nil, fmt.Errorf("external S3 %s: %w", s.endpoint, err)
 	}

@@ -38,6 +38,14 @@ both ways, runs of deleted digests are counted, log files no digest lists are
 found, and objects are read in parallel. Exit status: 0 all valid, 1 something
 is invalid, 2 usage or connection error.
 
+Where the chain must end: the server's GetTrailStatus LatestDigestDeliveryTime
+(the newest digests removed, or the bucket emptied, is INVALID) and, with
+--anchor, every digest the server anchored (a rewritten, removed or extra
+digest is INVALID, naming the first that differs). Without --anchor, a trail
+deleted and re-created over an emptied bucket looks like a new trail (only
+--continuous flags its late start), and whoever can edit the server's data
+dir can also move LatestDigestDeliveryTime; see docs/DIGESTS.md.
+
 Times are RFC 3339 (2024-01-01T00:00:00Z), a date (2024-01-01, UTC), or a
 duration ago (36h).
 
@@ -55,6 +63,8 @@ type validateFlags struct {
 	interval, grace                     time.Duration
 	verbose, strict, continuous         bool
 	progress                            bool
+	anchor, anchorEndpoint              string
+	noServerEnd                         bool
 }
 
 func runValidate(args []string, stdout, stderr io.Writer) int {
@@ -86,6 +96,8 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	fl.DurationVar(&f.grace, "grace", 0, "delivery delay tolerated by --continuous (default: half the digest interval, at least 1m)")
 	fl.BoolVar(&f.verbose, "verbose", false, "print every valid file too")
 	fl.BoolVar(&f.strict, "strict", false, "treat warnings (truncated chains, log files outside any digest's time) as invalid")
+	fl.StringVar(&f.anchor, "anchor", "", "check the digests against this anchor (as given to cairn serve --anchor: s3://BUCKET[/PREFIX][?endpoint=URL&region=R] or file:///PATH); credentials $CAIRN_ANCHOR_ACCESS_KEY_ID/$CAIRN_ANCHOR_SECRET_ACCESS_KEY")
+	fl.BoolVar(&f.noServerEnd, "no-server-chain-end", false, "do not ask the server (GetTrailStatus) where the digest chain ends")
 	fl.BoolVar(&f.progress, "progress", false, "report progress on stderr every 2s (default: when stderr is a terminal)")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -156,7 +168,23 @@ func validateTrail(ctx context.Context, f validateFlags, stdout, stderr io.Write
 			return 0, err
 		}
 	}
+	// Where the chain must end: asked before listing, so a digest delivered
+	// meanwhile is only newer.
+	var chainEnd time.Time
+	if !f.noServerEnd {
+		st, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String(tr.ARN)})
+		switch {
+		case err != nil:
+			fmt.Fprintf(stderr, "note: GetTrailStatus failed (%v): removal of the newest digests is only detected with --continuous or --anchor\n", err)
+		default:
+			chainEnd = aws.ToTime(st.LatestDigestDeliveryTime)
+		}
+	}
 	store, err := validateStore(ctx, f, conn, ctRegion)
+	if err != nil {
+		return 0, err
+	}
+	anchored, err := readAnchor(ctx, f, tr.ARN)
 	if err != nil {
 		return 0, err
 	}
@@ -166,6 +194,7 @@ func validateTrail(ctx context.Context, f validateFlags, stdout, stderr io.Write
 		PublicKeys:     publicKeySource(ct),
 		DigestInterval: f.interval, Continuous: f.continuous, Grace: f.grace, Strict: f.strict,
 		Parallel: f.parallel, Verbose: f.verbose,
+		ChainEnd: chainEnd, ChainEndSource: "GetTrailStatus (LatestDigestDeliveryTime)", Anchor: anchored,
 	}
 	for _, r := range strings.Split(f.region+","+f.regions, ",") {
 		if r = strings.TrimSpace(r); r != "" {

@@ -62,6 +62,8 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					"ValidityStartTime": k.ValidityStart.Unix(), "ValidityEndTime": k.ValidityEnd.Unix()})
 			}
 			_ = json.NewEncoder(w).Encode(map[string]any{"PublicKeyList": list})
+		case "GetTrailStatus":
+			_ = json.NewEncoder(w).Encode(map[string]any{"IsLogging": false})
 		default:
 			w.WriteHeader(400)
 			fmt.Fprintf(w, `{"__type":"UnknownOperationException","message":"%s"}`, op)

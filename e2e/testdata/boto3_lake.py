@@ -2,6 +2,7 @@
 by real calls, paging, cancel, hostile SQL, sample queries, and a channel
 delivering PutAuditEvents events into a store."""
 import base64
+import datetime
 import hashlib
 import json
 import os
@@ -216,7 +217,7 @@ events = []
 for i in range(5):
     ed = json.dumps({"version": "1.0", "userIdentity": {"type": "CustomUser", "principalId": "alice", "details": {"team": "a"}},
                      "eventSource": "app.example.com", "eventName": "Login" if i < 3 else "Logout",
-                     "eventTime": "2026-01-02T03:04:0%dZ" % i, "UID": "uid-%d" % i,
+                     "eventTime": (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1, seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ"), "UID": "uid-%d" % i,
                      "requestParameters": {"user": "alice", "attempt": i}, "recipientAccountId": ACCOUNT})
     events.append({"id": "e%d" % i, "eventData": ed,
                    "eventDataChecksum": base64.b64encode(hashlib.sha256(ed.encode()).digest()).decode()})

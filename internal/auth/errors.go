@@ -12,14 +12,16 @@ type Kind int
 
 // Authentication failure kinds. Each maps to an AWS error code (see Code).
 const (
-	KindMissing         Kind = iota + 1 // no Authorization header and no X-Amz-Signature query parameter
-	KindUnknownKey                      // access key id (or session token) not recognised
-	KindInactiveKey                     // key exists but is deactivated; reported exactly like KindUnknownKey
-	KindBadSignature                    // signature does not match
-	KindExpired                         // timestamp outside the skew window, or presigned URL expired
-	KindMalformed                       // Authorization header / query parameters / scope syntactically wrong
-	KindContentMismatch                 // X-Amz-Content-Sha256 does not match the body
-	KindExpiredToken                    // temporary credentials past their expiration
+	KindMissing          Kind = iota + 1 // no Authorization header and no X-Amz-Signature query parameter
+	KindUnknownKey                       // access key id (or session token) not recognised
+	KindInactiveKey                      // key exists but is deactivated; reported exactly like KindUnknownKey
+	KindBadSignature                     // signature does not match
+	KindExpired                          // timestamp outside the skew window, or presigned URL expired
+	KindMalformed                        // Authorization header / query parameters / scope syntactically wrong
+	KindContentMismatch                  // X-Amz-Content-Sha256 does not match the body
+	KindExpiredToken                     // temporary credentials past their expiration
+	KindHeadersNotSigned                 // a header that must be signed is present but not signed (see signedheaders.go)
+	KindBadRegion                        // the scope's region is not one Cairn accepts (see regions.go)
 )
 
 // AWS messages for the kinds whose message never varies.
@@ -31,6 +33,14 @@ const (
 	msgContentMismatch = "The provided 'x-amz-content-sha256' header does not match what was computed."
 	msgExpiredToken    = "The security token included in the request is expired"
 )
+
+// MsgHeadersNotSigned starts the message of a KindHeadersNotSigned error
+// (S3's wording); ": " and the unsigned header names, lower case, joined by
+// ",", follow it.
+const MsgHeadersNotSigned = "There were headers present in the request which were not signed"
+
+// MsgBadRegion starts the message of a KindBadRegion error (AWS's wording).
+const MsgBadRegion = "Credential should be scoped to a valid region"
 
 // Error is an authentication failure. It never contains the secret key.
 type Error struct {
@@ -46,14 +56,16 @@ func (e *Error) Error() string { return "auth: " + e.Code(false) + ": " + e.Mess
 
 // codes holds, per kind, the AWS JSON-protocol and Query-protocol error codes.
 var codes = map[Kind][2]string{
-	KindMissing:         {"MissingAuthenticationTokenException", "MissingAuthenticationToken"},
-	KindUnknownKey:      {"UnrecognizedClientException", "InvalidClientTokenId"},
-	KindInactiveKey:     {"UnrecognizedClientException", "InvalidClientTokenId"},
-	KindBadSignature:    {"InvalidSignatureException", "SignatureDoesNotMatch"},
-	KindExpired:         {"InvalidSignatureException", "SignatureDoesNotMatch"},
-	KindMalformed:       {"IncompleteSignatureException", "IncompleteSignature"},
-	KindContentMismatch: {"XAmzContentSHA256Mismatch", "XAmzContentSHA256Mismatch"},
-	KindExpiredToken:    {"ExpiredTokenException", "ExpiredToken"},
+	KindMissing:          {"MissingAuthenticationTokenException", "MissingAuthenticationToken"},
+	KindUnknownKey:       {"UnrecognizedClientException", "InvalidClientTokenId"},
+	KindInactiveKey:      {"UnrecognizedClientException", "InvalidClientTokenId"},
+	KindBadSignature:     {"InvalidSignatureException", "SignatureDoesNotMatch"},
+	KindExpired:          {"InvalidSignatureException", "SignatureDoesNotMatch"},
+	KindMalformed:        {"IncompleteSignatureException", "IncompleteSignature"},
+	KindContentMismatch:  {"XAmzContentSHA256Mismatch", "XAmzContentSHA256Mismatch"},
+	KindExpiredToken:     {"ExpiredTokenException", "ExpiredToken"},
+	KindHeadersNotSigned: {"AccessDeniedException", "AccessDenied"},
+	KindBadRegion:        {"InvalidSignatureException", "SignatureDoesNotMatch"},
 }
 
 // Code is the AWS error code: the JSON-protocol exception name (CloudTrail)

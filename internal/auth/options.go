@@ -25,6 +25,10 @@ type Options struct {
 	MaxPresignExpiry time.Duration
 	// KeyCacheSize bounds the derived-signing-key cache. Default DefaultKeyCacheSize.
 	KeyCacheSize int
+	// ExtraRegions are the region names accepted in the credential scope
+	// besides those of the AWS partitions (see regions.go). Names that fail
+	// CheckRegionName are ignored. Default none.
+	ExtraRegions []string
 }
 
 // DefaultOptions returns the options AWS itself uses.

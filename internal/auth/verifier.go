@@ -23,10 +23,11 @@ const (
 
 // Verifier authenticates SigV4-signed requests. It is safe for concurrent use.
 type Verifier struct {
-	keys  KeyStore
-	opts  Options
-	cache *keyCache
-	bufs  sync.Pool // *scratch
+	keys    KeyStore
+	opts    Options
+	regions regionSet
+	cache   *keyCache
+	bufs    sync.Pool // *scratch
 }
 
 type scratch struct{ canon, mac []byte }
@@ -44,10 +45,11 @@ func (v *Verifier) putScratch(s *scratch) {
 func NewVerifier(keys KeyStore, opts Options) *Verifier {
 	opts = opts.withDefaults()
 	return &Verifier{
-		keys:  keys,
-		opts:  opts,
-		cache: newKeyCache(opts.KeyCacheSize),
-		bufs:  sync.Pool{New: func() any { return &scratch{canon: make([]byte, 0, 1024), mac: make([]byte, 0, 256)} }},
+		keys:    keys,
+		opts:    opts,
+		regions: newRegionSet(opts.ExtraRegions),
+		cache:   newKeyCache(opts.KeyCacheSize),
+		bufs:    sync.Pool{New: func() any { return &scratch{canon: make([]byte, 0, 1024), mac: make([]byte, 0, 256)} }},
 	}
 }
 
@@ -85,6 +87,9 @@ func (v *Verifier) authenticate(r *http.Request, body []byte, streaming bool) (i
 		}
 		return identity.Principal{}, sr, "", malformed(msg)
 	}
+	if !v.regions.allows(sr.scope.Region) {
+		return identity.Principal{}, sr, "", badRegion(sr.scope.Region)
+	}
 	key, ok := v.keys.LookupKey(sr.scope.AccessKeyID)
 	if !ok {
 		return identity.Principal{}, sr, "", newError(KindUnknownKey, msgInvalidToken, nil)
@@ -113,6 +118,9 @@ func (v *Verifier) authenticate(r *http.Request, body []byte, streaming bool) (i
 	}
 	if !v.signatureMatches(r, sr, key.Secret, payload) {
 		return p, sr, "", newError(KindBadSignature, msgBadSignature, &p)
+	}
+	if names := unsignedHeaders(r, sr.signedHeaders, sr.presigned); names != nil {
+		return p, sr, "", newError(KindHeadersNotSigned, headersNotSignedMessage(names), &p)
 	}
 	if checkBody && !strings.EqualFold(payload, bodyHash(body)) {
 		return p, sr, "", newError(KindContentMismatch, msgContentMismatch, &p)

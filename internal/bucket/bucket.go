@@ -38,6 +38,10 @@ type BucketInfo struct {
 type CreateOptions struct {
 	Region string // location constraint; "" means us-east-1
 	Owner  string // owning account ID (the embedded store keeps it; external S3 ignores it)
+	// Seq is the stream seq of the CreateBucket call; the embedded store
+	// keeps it in the bucket's metadata so recovery can tell whether that
+	// call took effect (file.Store.CreatedBy). 0 when not a recorded call.
+	Seq uint64
 }
 
 // ObjectInfo describes a stored object.

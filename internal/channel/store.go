@@ -110,6 +110,10 @@ func Open(dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// Applied reports whether the call recorded at stream seq committed its
+// change here with CommitAt (jsonstore.Store.Applied), for recovery.
+func (s *Store) Applied(seq uint64) (applied, known bool) { return s.js.Applied(seq) }
+
 // Close waits for the open transaction (if any), persists the ingestion
 // status and releases the directory lock. Begin fails with ErrClosed
 // afterwards; reads and ingestion updates keep working in memory.

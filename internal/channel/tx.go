@@ -99,10 +99,15 @@ func (tx *Tx) Delete(arn string) error {
 // Commit writes the staged changes atomically and publishes them. On error
 // nothing changed, on disk or in memory. A Tx without changes commits
 // without I/O. The ingestion status of deleted channels is dropped.
-func (tx *Tx) Commit() error {
+func (tx *Tx) Commit() error { return tx.CommitAt(0) }
+
+// CommitAt commits like Commit and records seq, the stream seq of the call
+// making the change, in the same atomic write (jsonstore.Tx.CommitAt), so
+// that Store.Applied can tell after a crash whether that call took effect.
+func (tx *Tx) CommitAt(seq uint64) error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if err := tx.tx.Commit(); err != nil {
+	if err := tx.tx.CommitAt(seq); err != nil {
 		return fmt.Errorf("commit channel change: %w", err)
 	}
 	return nil

@@ -101,7 +101,8 @@ func (s *Service) channelWrite(ctx context.Context, fn func(tx *channel.Tx) (*ap
 		tx.Abort()
 		return nil, err
 	}
-	res.Commit, res.Abort = tx.Commit, tx.Abort
+	res.Commit = func() error { return tx.CommitAt(res.Seq) }
+	res.Abort = tx.Abort
 	return res, nil
 }
 

@@ -93,6 +93,7 @@ func (s *Service) stagedImportResult(c *api.Call, op string, ch *lake.ImportChan
 		ch.Abort()
 		return nil, err
 	}
-	res.Commit, res.Abort = ch.Commit, ch.Abort
+	res.Commit = func() error { return ch.CommitAt(res.Seq) }
+	res.Abort = ch.Abort
 	return res, nil
 }

@@ -87,7 +87,8 @@ func (s *Service) startQuery(ctx context.Context, c *api.Call) (*api.Result, err
 		staged.Abort()
 		return nil, err
 	}
-	res.Commit, res.Abort = staged.Commit, staged.Abort
+	res.Commit = func() error { return staged.CommitAt(res.Seq) }
+	res.Abort = staged.Abort
 	return res, nil
 }
 
@@ -194,7 +195,7 @@ func (s *Service) cancelQuery(_ context.Context, c *api.Call) (*api.Result, erro
 	}
 	account := c.Caller.AccountID
 	res.Commit = func() error {
-		_, err := s.opts.Lake.Queries.Cancel(account, info.ID)
+		_, err := s.opts.Lake.Queries.CancelAt(account, info.ID, res.Seq)
 		if errors.Is(err, lake.ErrQueryInactive) {
 			return nil // it stopped on its own in the meantime
 		}

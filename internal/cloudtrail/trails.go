@@ -155,7 +155,7 @@ func (s *Service) stagedWrite(ctx context.Context, fn func(tx *trail.Tx) (*api.R
 				return err
 			}
 		}
-		return tx.Commit()
+		return tx.CommitAt(res.Seq)
 	}
 	res.Abort = tx.Abort
 	return res, nil

@@ -124,9 +124,13 @@ func (s *Service) ingest(ctx context.Context, c *api.Call, ch *channel.Channel, 
 	ids := event.NewIDs(len(events))
 	b := newRecordBuilder(c.Region, ch, now)
 	payloads := make([][]byte, 0, len(events))
+	lo, hi, store, days := s.eventTimeBounds(ch, now)
 	for i := range events {
 		ev := &events[i]
 		fields, perr := checkEvent(ev, ch.Account)
+		if perr == nil {
+			perr = checkEventTime(fields.time, lo, hi, store, days)
+		}
 		if perr != nil {
 			out.Failed = append(out.Failed, errorEntry{ID: ev.ID, ErrorCode: perr.code, ErrorMessage: perr.msg})
 			continue

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
@@ -39,8 +40,11 @@ type Options struct {
 	Channels     *channel.Store // required
 	Stream       Stream         // required: where accepted events go
 	MaxBodyBytes int            // default DefaultMaxBodyBytes
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// MaxEventTimeAhead is how far in the future an eventTime may be;
+	// default DefaultMaxEventTimeAhead (see eventtime.go).
+	MaxEventTimeAhead time.Duration
+	Now               func() time.Time
+	Logger            *slog.Logger
 }
 
 // Service is the CloudTrail Data API.
@@ -50,6 +54,8 @@ type Service struct {
 
 	policyMu sync.Mutex
 	policies map[string]*channel.Policy // parsed resource policies by document
+
+	retention atomic.Pointer[StoreRetention] // see SetStoreRetention
 }
 
 // New returns the CloudTrail Data service.
@@ -62,6 +68,9 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MaxEventTimeAhead <= 0 {
+		opts.MaxEventTimeAhead = DefaultMaxEventTimeAhead
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -154,6 +154,9 @@ func build(s Stream, f *filter, from, until uint64, maxEvents, maxBytes int) (*b
 		if err != nil && err != errStop {
 			return nil, fmt.Errorf("read stream at %d: %w", next, err)
 		}
+		if err == nil && next-1 > b.last { // seqs the stream skipped (settle markers)
+			b.last = min(next-1, until)
+		}
 		if err == errStop || b.last == prev { // limit reached, or nothing more durable
 			break
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cairn-audit/cairn/internal/anchor"
 	"github.com/cairn-audit/cairn/internal/bucket"
 	"github.com/cairn-audit/cairn/internal/digest"
 	"github.com/cairn-audit/cairn/internal/trail"
@@ -17,8 +18,9 @@ import (
 // a digest per region, as AWS (hourly).
 const DefaultDigestInterval = time.Hour
 
-// MinDigestInterval is the shortest digest interval the command line accepts.
-const MinDigestInterval = time.Minute
+// MinDigestInterval is the shortest digest interval the command line accepts
+// (digest times have second precision; intervals under a minute are for tests).
+const MinDigestInterval = time.Second
 
 // Signer hands out a region's digest signing key for a time (the key valid
 // then), so a digest stored again after a crash is sealed identically.
@@ -177,6 +179,21 @@ func (w *worker) storeDigest(ctx context.Context, t trail.Trail, region string, 
 		ContentType: "application/json", Metadata: sealed.Metadata, Size: int64(len(sealed.Body)),
 	}); err != nil {
 		return fail(err)
+	}
+	// Durable before advance: the chain does not move past a digest the
+	// anchor does not hold (the worker retries with backoff).
+	if a := w.e.opts.Anchor; a != nil {
+		rec := anchor.Record{
+			Trail: t.ARN, Region: region, Bucket: t.S3BucketName, Key: key, Start: d.DigestStartTime, End: d.DigestEndTime,
+			Hash: sealed.Hash, Signature: sealed.Signature, Fingerprint: sk.Public.Fingerprint, Final: c.Final,
+		}
+		if c.Prev != nil {
+			rec.PreviousHash = c.Prev.Hash
+		}
+		if err := a.Append(ctx, rec); err != nil {
+			w.setStatus(func(s *trail.Status) { s.LatestDigestDeliveryError = "AnchorFailed: " + errorCode(err) })
+			return fmt.Errorf("anchor digest s3://%s/%s to %s: %w", t.S3BucketName, key, a.Describe(), err)
+		}
 	}
 	done := w.e.opts.Now().UTC()
 	w.mu.Lock()

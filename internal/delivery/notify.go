@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/cairn-audit/cairn/internal/event"
+	"github.com/cairn-audit/cairn/internal/outbound"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
@@ -75,7 +79,9 @@ func (w *worker) post(ctx context.Context, url string, t trail.Trail, keys []str
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, w.e.opts.NotifyTimeout)
+	// The client's own deadline is NotifyTimeout (a named *outbound.Error);
+	// this one is a backstop for a client given in Options.
+	ctx, cancel := context.WithTimeout(ctx, w.e.opts.NotifyTimeout+time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -87,8 +93,13 @@ func (w *worker) post(ctx context.Context, url string, t trail.Trail, keys []str
 	req.Header.Set("X-Amz-Sns-Topic-Arn", t.SnsTopicARN)
 	resp, err := w.e.opts.HTTPClient.Do(req)
 	if err != nil {
+		var oe *outbound.Error
+		if errors.As(err, &oe) {
+			return fmt.Errorf("post notification: %w", oe) // names the endpoint and the deadline
+		}
 		return fmt.Errorf("post notification: %w", err)
 	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
 	resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("post notification: webhook answered %s", resp.Status)

@@ -15,6 +15,9 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/cairn-audit/cairn/internal/anchor"
+	"github.com/cairn-audit/cairn/internal/outbound"
 )
 
 // Defaults for Options.
@@ -55,8 +58,15 @@ type Options struct {
 	// digest per region; default DefaultDigestInterval.
 	DigestInterval time.Duration
 	// Signer signs digests; without one, trails write no digests.
-	Signer     Signer
-	HTTPClient *http.Client // for notifications; default http.DefaultClient
+	Signer Signer
+	// Anchor, if set, receives each digest's hash and signature after the
+	// digest is stored and before its chain advances (see digests.go).
+	Anchor anchor.Sink
+	// Outbound sets the deadlines of notification requests (connect, TLS,
+	// response headers, progress); their overall deadline is NotifyTimeout.
+	// Zero fields take outbound's defaults.
+	Outbound   outbound.Options
+	HTTPClient *http.Client // for notifications; default an outbound client with Outbound
 	Now        func() time.Time
 	Logger     *slog.Logger
 }
@@ -84,7 +94,10 @@ func (o Options) withDefaults() Options {
 		o.NotifyTimeout = DefaultNotifyTimeout
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = http.DefaultClient
+		oo := o.Outbound
+		oo.Name, oo.Timeout = "notification", o.NotifyTimeout
+		oo.Proxy = http.ProxyFromEnvironment
+		o.HTTPClient = outbound.NewClient(oo)
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -9,9 +9,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cairn-audit/cairn/internal/bucket"
 	"github.com/cairn-audit/cairn/internal/journal"
+	"github.com/cairn-audit/cairn/internal/outbound"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
@@ -287,7 +289,16 @@ func errorCode(err error) string {
 		return "NoSuchBucket"
 	case errors.Is(err, bucket.ErrAccessDenied):
 		return "AccessDenied"
-	case errors.Is(err, context.DeadlineExceeded):
+	}
+	var oe *outbound.Error
+	if errors.As(err, &oe) { // a deadline of the outbound client, or a network failure
+		code := "ServiceUnavailable: "
+		if oe.Timeout() {
+			code = "RequestTimeout: "
+		}
+		return clipStatus(code + oe.Error())
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
 		return "RequestTimeout"
 	}
 	var coded interface{ ErrorCode() string }
@@ -298,11 +309,19 @@ func errorCode(err error) string {
 	if errors.As(err, &op) {
 		return "ServiceUnavailable: " + op.Err.Error() // e.g. connect: connection refused
 	}
-	msg := err.Error()
-	if len(msg) > 256 {
-		msg = msg[:256]
+	return clipStatus("InternalError: " + err.Error())
+}
+
+// clipStatus bounds a status error message to 256 bytes (whole UTF-8 characters).
+func clipStatus(msg string) string {
+	if len(msg) <= 256 {
+		return msg
 	}
-	return "InternalError: " + msg
+	msg = msg[:256]
+	for len(msg) > 0 && !utf8.ValidString(msg) {
+		msg = msg[:len(msg)-1]
+	}
+	return msg
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -1,6 +1,7 @@
 // Package digest holds CloudTrail log file integrity validation: the digest
 // file format, its signing and verification (exactly as `aws cloudtrail
-// validate-logs` checks them), and the per-region RSA signing keys.
+// validate-logs` checks them), and the per-region RSA signing keys, stored
+// encrypted under an operator-held key-encryption key (envelope.go).
 //
 // The producer (internal/delivery) builds a Digest, calls Seal to get the
 // exact bytes, object key, signature and metadata to store; validators

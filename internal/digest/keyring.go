@@ -41,6 +41,13 @@ type KeyringOptions struct {
 	Rotation time.Duration    // validity of each key; default DefaultRotation
 	Now      func() time.Time // clock; default time.Now
 	Bits     int              // RSA modulus size of new keys; default DefaultBits
+	// KEK is the key-encryption key (KEKSize bytes) the private keys are
+	// encrypted under at rest (AES-256-GCM). Nil: keys are stored in plain
+	// text (unprotected against whoever can read the directory). With a KEK,
+	// plaintext keys found on open are encrypted in place (migration), unless
+	// encrypted keys exist too (ErrPlaintextKey); without one, encrypted keys
+	// stop the open (ErrKEKRequired), and a wrong one is ErrWrongKEK.
+	KEK []byte
 }
 
 // Keyring holds the per-region digest signing keys in a directory:
@@ -59,8 +66,9 @@ type Keyring struct {
 	dir  string
 	opts KeyringOptions
 
-	mu      sync.Mutex
-	regions map[string][]*SigningKey // oldest first
+	mu       sync.Mutex
+	regions  map[string][]*SigningKey // oldest first
+	migrated int
 }
 
 // OpenKeyring opens (creating it if needed) the keyring in dir.
@@ -80,6 +88,9 @@ func OpenKeyring(dir string, opts KeyringOptions) (*Keyring, error) {
 	if opts.Bits < 1024 {
 		return nil, fmt.Errorf("digest: %d-bit RSA keys are too small", opts.Bits)
 	}
+	if opts.KEK != nil && len(opts.KEK) != KEKSize {
+		return nil, fmt.Errorf("digest: key-encryption key is %d bytes, want %d", len(opts.KEK), KEKSize)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("digest: keyring: %w", err)
 	}
@@ -91,29 +102,62 @@ func OpenKeyring(dir string, opts KeyringOptions) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("digest: keyring: %w", err)
 	}
+	var plain []loadedKey
+	encrypted := 0
 	for _, e := range entries {
 		if !e.IsDir() || !regionName.MatchString(e.Name()) {
 			continue
 		}
-		keys, err := loadRegion(filepath.Join(dir, e.Name()))
+		keys, err := k.loadRegion(e.Name())
 		if err != nil {
 			return nil, err
 		}
-		if len(keys) > 0 {
-			k.regions[e.Name()] = keys
+		for _, lk := range keys {
+			if lk.encrypted {
+				encrypted++
+			} else {
+				plain = append(plain, lk)
+			}
+			k.regions[e.Name()] = append(k.regions[e.Name()], lk.sk)
+		}
+		sortKeys(k.regions[e.Name()])
+	}
+	if opts.KEK != nil && len(plain) > 0 {
+		if encrypted > 0 {
+			return nil, fmt.Errorf("%w: %s (encrypted keys are in the keyring too: a key written without the key-encryption key; remove it after checking)", ErrPlaintextKey, plain[0].path)
+		}
+		for _, lk := range plain { // migration: encrypt in place
+			if err := k.store(lk.region, lk.sk); err != nil {
+				return nil, err
+			}
+			k.migrated++
 		}
 	}
 	return k, nil
 }
 
-// loadRegion reads one region's keys, oldest first, and removes temporary
-// files an interrupted write left.
-func loadRegion(dir string) ([]*SigningKey, error) {
+// Protected reports whether the keys are encrypted at rest under a KEK.
+func (k *Keyring) Protected() bool { return k.opts.KEK != nil }
+
+// Migrated is how many plaintext keys the open encrypted.
+func (k *Keyring) Migrated() int { return k.migrated }
+
+// loadedKey is a key file read by OpenKeyring.
+type loadedKey struct {
+	region, path string
+	sk           *SigningKey
+	encrypted    bool
+}
+
+// loadRegion reads one region's keys and removes temporary files an
+// interrupted write left.
+func (k *Keyring) loadRegion(region string) ([]loadedKey, error) {
+	dir := filepath.Join(k.dir, region)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("digest: keyring: %w", err)
 	}
-	var keys []*SigningKey
+	var keys []loadedKey
 	for _, e := range entries {
 		name := e.Name()
 		path := filepath.Join(dir, name)
@@ -126,16 +170,16 @@ func loadRegion(dir string) ([]*SigningKey, error) {
 		if e.IsDir() || !strings.HasSuffix(name, keySuffix) {
 			continue
 		}
-		sk, err := readKey(path)
+		want := strings.TrimSuffix(name, keySuffix)
+		sk, encrypted, err := readKey(path, region, want, k.opts.KEK)
 		if err != nil {
 			return nil, err
 		}
-		if want := strings.TrimSuffix(name, keySuffix); sk.Public.Fingerprint != want {
+		if sk.Public.Fingerprint != want {
 			return nil, fmt.Errorf("digest: keyring: %s holds the key with fingerprint %s", path, sk.Public.Fingerprint)
 		}
-		keys = append(keys, sk)
+		keys = append(keys, loadedKey{region: region, path: path, sk: sk, encrypted: encrypted})
 	}
-	sortKeys(keys)
 	return keys, nil
 }
 
@@ -149,29 +193,48 @@ func sortKeys(keys []*SigningKey) {
 	})
 }
 
-func readKey(path string) (*SigningKey, error) {
+// readKey reads a key file: plaintext PKCS#1 PEM, or the same DER
+// encrypted under kek (encrypted true).
+func readKey(path, region, fingerprint string, kek []byte) (sk *SigningKey, encrypted bool, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("digest: keyring: %w", err)
+		return nil, false, fmt.Errorf("digest: keyring: %w", err)
 	}
 	block, _ := pem.Decode(data)
-	if block == nil || block.Type != pemType {
-		return nil, fmt.Errorf("digest: keyring: %s is not a PEM %s", path, pemType)
+	if block == nil || (block.Type != pemType && block.Type != encPemType) {
+		return nil, false, fmt.Errorf("digest: keyring: %s is not a PEM %s or %s", path, pemType, encPemType)
 	}
-	priv, err := x509.ParsePKCS1PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("digest: keyring: %s: %w", path, err)
-	}
-	start, err1 := time.Parse(time.RFC3339, block.Headers[hdrValidityStart])
-	end, err2 := time.Parse(time.RFC3339, block.Headers[hdrValidityEnd])
+	startS, endS := block.Headers[hdrValidityStart], block.Headers[hdrValidityEnd]
+	start, err1 := time.Parse(time.RFC3339, startS)
+	end, err2 := time.Parse(time.RFC3339, endS)
 	if err1 != nil || err2 != nil {
-		return nil, fmt.Errorf("digest: keyring: %s: missing or bad %s/%s headers", path, hdrValidityStart, hdrValidityEnd)
+		return nil, false, fmt.Errorf("digest: keyring: %s: missing or bad %s/%s headers", path, hdrValidityStart, hdrValidityEnd)
 	}
-	sk, err := NewSigningKey(priv, start, end)
+	der := block.Bytes
+	if block.Type == encPemType {
+		encrypted = true
+		if kek == nil {
+			return nil, true, fmt.Errorf("%w (%s is encrypted under key-encryption key %s): pass --key-encryption-key-file or set CAIRN_KEY_ENCRYPTION_KEY", ErrKEKRequired, path, block.Headers[hdrKEKID])
+		}
+		if c := block.Headers[hdrCipher]; c != cipherAESGCM {
+			return nil, true, fmt.Errorf("digest: keyring: %s: unknown cipher %q", path, c)
+		}
+		if id := block.Headers[hdrKEKID]; id != KEKID(kek) {
+			return nil, true, fmt.Errorf("%w: %s is encrypted under key-encryption key %s, the one given is %s", ErrWrongKEK, path, id, KEKID(kek))
+		}
+		if der, err = openKey(kek, block.Bytes, keyAAD(region, fingerprint, startS, endS)); err != nil {
+			return nil, true, fmt.Errorf("%w: %s does not decrypt (altered, moved or renamed)", ErrWrongKEK, path)
+		}
+	}
+	priv, err := x509.ParsePKCS1PrivateKey(der)
 	if err != nil {
-		return nil, fmt.Errorf("digest: keyring: %s: %w", path, err)
+		return nil, encrypted, fmt.Errorf("digest: keyring: %s: %w", path, err)
 	}
-	return sk, nil
+	sk, err = NewSigningKey(priv, start, end)
+	if err != nil {
+		return nil, encrypted, fmt.Errorf("digest: keyring: %s: %w", path, err)
+	}
+	return sk, encrypted, nil
 }
 
 // Dir is the keyring's directory.
@@ -290,14 +353,21 @@ func (k *Keyring) store(region string, sk *SigningKey) error {
 	if err := os.Chmod(rdir, 0o700); err != nil {
 		return fmt.Errorf("digest: keyring: %w", err)
 	}
-	data := pem.EncodeToMemory(&pem.Block{
-		Type: pemType,
-		Headers: map[string]string{
-			hdrValidityStart: sk.Public.ValidityStart.Format(time.RFC3339),
-			hdrValidityEnd:   sk.Public.ValidityEnd.Format(time.RFC3339),
-		},
-		Bytes: x509.MarshalPKCS1PrivateKey(sk.Private),
-	})
+	start, end := sk.Public.ValidityStart.Format(time.RFC3339), sk.Public.ValidityEnd.Format(time.RFC3339)
+	block := &pem.Block{
+		Type:    pemType,
+		Headers: map[string]string{hdrValidityStart: start, hdrValidityEnd: end},
+		Bytes:   x509.MarshalPKCS1PrivateKey(sk.Private),
+	}
+	if kek := k.opts.KEK; kek != nil {
+		blob, err := sealKey(kek, block.Bytes, keyAAD(region, sk.Public.Fingerprint, start, end))
+		if err != nil {
+			return err
+		}
+		block.Type, block.Bytes = encPemType, blob
+		block.Headers[hdrKEKID], block.Headers[hdrCipher] = KEKID(kek), cipherAESGCM
+	}
+	data := pem.EncodeToMemory(block)
 	if err := fsutil.WriteFileAtomic(filepath.Join(rdir, sk.Public.Fingerprint+keySuffix), data, 0o600); err != nil {
 		return fmt.Errorf("digest: keyring: store key: %w", err)
 	}

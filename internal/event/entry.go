@@ -34,6 +34,10 @@ type Meta struct {
 	UserARN     string // userIdentity.arn (selectors filter on it)
 	EventType   string // AwsApiCall, AwsServiceEvent, ...
 	Global      bool   // a global service's event (IAM, STS), recorded in us-east-1
+	// Pending marks a call recorded before its effect was committed: a later
+	// Marker settles it (see marker.go). Consumers read through
+	// internal/settle and need not look at it.
+	Pending bool
 }
 
 // ResourceRef is a resource as LookupEvents reports it, with its ARN.
@@ -74,6 +78,9 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 	if m.Global {
 		flags |= 4
 	}
+	if m.Pending {
+		flags |= flagPending
+	}
 	b = append(b, flags)
 	for _, s := range strs {
 		b = appendString(b, s)
@@ -92,6 +99,9 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 func (e *Entry) UnmarshalBinary(b []byte) error {
 	d := decoder{b: b}
 	v := d.byte()
+	if v == markerVersion {
+		return ErrMarker
+	}
 	if v != 1 && v != entryVersion {
 		return fmt.Errorf("%w: version %d", ErrCorrupt, v)
 	}
@@ -99,6 +109,7 @@ func (e *Entry) UnmarshalBinary(b []byte) error {
 	m.Time = time.UnixMilli(d.varint()).UTC()
 	flags := d.byte()
 	m.ReadOnly, m.Management, m.Global = flags&1 != 0, flags&2 != 0, flags&4 != 0
+	m.Pending = flags&flagPending != 0
 	strs := []*string{&m.Account, &m.Region, &m.EventID, &m.EventName, &m.EventSource, &m.Username, &m.AccessKeyID, &m.Category, &m.ErrorCode, &m.UserARN, &m.EventType}
 	if v == 1 {
 		strs = strs[:9]

@@ -61,3 +61,17 @@ func (g *Gateway) writeError(w http.ResponseWriter, proto string, err error, req
 	w.WriteHeader(e.HTTPStatus())
 	_, _ = w.Write(body)
 }
+
+// writeResult writes a complete result Cairn renders itself.
+func (g *Gateway) writeResult(w http.ResponseWriter, res *api.Result) {
+	for k, vs := range res.Header {
+		w.Header()[k] = vs
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(len(res.Body)))
+	status := res.Status
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(res.Body)
+}

@@ -2,13 +2,52 @@ package gateway
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"hash"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/outbound"
 )
+
+// newTransport is the upstream client: connect (and TLS) within DialTimeout,
+// response headers within ResponseHeaderTimeout of the request being sent,
+// and no wait for body progress, either way, longer than StallTimeout. There
+// is no overall deadline: bodies (S3 objects, event streams) stream for as
+// long as they move. Errors are *outbound.Error ("gateway POST to
+// http://upstream: timeout awaiting response headers after 5m0s"); forward
+// answers them as GatewayTimeout (504) or BadGateway (502).
+func newTransport(o Options) *outbound.Transport {
+	dial := o.DialTimeout
+	if dial <= 0 {
+		dial = DefaultDialTimeout
+	}
+	rht := o.ResponseHeaderTimeout
+	if rht <= 0 {
+		rht = DefaultResponseHeaderTimeout
+	}
+	perHost := o.MaxIdleConnsPerHost
+	if perHost <= 0 {
+		perHost = DefaultMaxIdleConnsPerHost
+	}
+	return outbound.NewTransport(outbound.Options{
+		Name:                  "gateway",
+		DialTimeout:           dial,
+		TLSHandshakeTimeout:   dial,
+		ResponseHeaderTimeout: rht,
+		StallTimeout:          o.StallTimeout,
+		IdleConnTimeout:       o.IdleConnTimeout,
+		MaxIdleConnsPerHost:   perHost,
+		Proxy:                 nil,  // the upstream is named explicitly
+		DisableCompression:    true, // bodies pass through as the upstream encoded them
+	})
+}
 
 // hopByHop are the headers that describe one connection, not the request;
 // they are not forwarded (unless the client signed them).
@@ -46,6 +85,20 @@ func (c *call) outbound(up *url.URL) *http.Request {
 		out.Body, out.ContentLength = io.NopCloser(c.send), r.ContentLength
 	}
 	return out.WithContext(r.Context())
+}
+
+// brokenBody is Cairn's answer when the upstream sent its status and headers
+// but not the body the event needs (it stalled or broke off): nothing has
+// reached the client yet, so it gets GatewayTimeout (a deadline passed) or
+// BadGateway, and the event records that error with the upstream's status.
+func (c *call) brokenBody(up *url.URL, rp *reply, err error) *reply {
+	rp.close()
+	msg := fmt.Sprintf("The upstream %s answered HTTP %d but its response body could not be read: %v", up.String(), rp.status, err)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return c.localError(&api.Error{Code: "GatewayTimeout", Message: msg, Status: http.StatusGatewayTimeout})
+	}
+	return c.localError(&api.Error{Code: "BadGateway", Message: msg, Status: http.StatusBadGateway})
 }
 
 // rawPath is the path of the request target as the client sent it.

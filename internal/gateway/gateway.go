@@ -10,14 +10,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/auth"
 	"github.com/cairn-audit/cairn/internal/recorder"
+	"github.com/cairn-audit/cairn/internal/server"
 )
 
 // Defaults for Options.
@@ -29,6 +32,7 @@ const (
 	DefaultIdleConnTimeout       = 90 * time.Second
 	DefaultMaxIdleConnsPerHost   = 64
 	DefaultSpillRetry            = 2 * time.Second
+	DefaultMaxSpooledBody        = 1 << 30
 )
 
 // Options configure a Gateway.
@@ -40,8 +44,24 @@ type Options struct {
 	// Local are the signing names Cairn serves itself: "*" never takes them,
 	// only a route naming the service does.
 	Local map[string]bool
-	// Verifier identifies callers whose keys are Cairn's.
+	// Verifier authenticates every request with Cairn's keys before it is
+	// forwarded; a request that fails is refused and not forwarded.
 	Verifier *auth.Verifier
+	// PassthroughUnknownKeys forwards, unverified, the requests signed with
+	// an access key Cairn does not know at all (the upstream decides), and
+	// records them as passthrough calls of an Unknown identity. Off by
+	// default: such requests are refused (InvalidClientTokenId, ...).
+	PassthroughUnknownKeys bool
+	// AuthFailed answers (and, for a known key, records) the requests whose
+	// authentication fails: the front door's (server.Server.AuthFailed, see
+	// SetAuthFailed). Default: a front door of the gateway's own on the same
+	// Verifier and Recorder.
+	AuthFailed AuthFailedFunc
+	// SpoolDir holds (unlinked) the bodies of requests whose payload hash is
+	// not declared, while their signature is verified; default os.TempDir().
+	SpoolDir string
+	// MaxSpooledBody bounds such a body; default DefaultMaxSpooledBody.
+	MaxSpooledBody int64
 	// Recorder builds and appends the events.
 	Recorder *recorder.Recorder
 	// DefaultAccount receives the events of callers Cairn cannot identify
@@ -63,20 +83,28 @@ type Options struct {
 	// Transport settings; zero values take the defaults.
 	DialTimeout           time.Duration
 	ResponseHeaderTimeout time.Duration
-	IdleConnTimeout       time.Duration
-	MaxIdleConnsPerHost   int
+	// StallTimeout bounds each wait for progress on a body, upload or
+	// download (outbound.Options.StallTimeout); default outbound's.
+	StallTimeout        time.Duration
+	IdleConnTimeout     time.Duration
+	MaxIdleConnsPerHost int
 	// Transport replaces the gateway's own transport (tests).
 	Transport http.RoundTripper
 	Now       func() time.Time
 	Logger    *slog.Logger
 }
 
+// AuthFailedFunc answers a request whose authentication failed (err, from
+// the Verifier) in svc's protocol, recording it when the key is known.
+type AuthFailedFunc func(w http.ResponseWriter, r *http.Request, body []byte, svc api.Service, scope auth.Scope, err error)
+
 // Gateway forwards and records calls to upstream services.
 type Gateway struct {
-	opts      Options
-	routes    map[string]*url.URL
-	transport http.RoundTripper
-	spill     *spill
+	opts       Options
+	authFailMu sync.RWMutex
+	routes     map[string]*url.URL
+	transport  http.RoundTripper
+	spill      *spill
 }
 
 // New validates the routes and returns the gateway. Call Run to replay
@@ -103,8 +131,20 @@ func New(opts Options) (*Gateway, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.SpoolDir == "" {
+		opts.SpoolDir = os.TempDir()
+	}
+	if opts.MaxSpooledBody <= 0 {
+		opts.MaxSpooledBody = DefaultMaxSpooledBody
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.AuthFailed == nil {
+		opts.AuthFailed = server.New(server.Options{Verifier: opts.Verifier, Recorder: opts.Recorder, Now: opts.Now, Logger: opts.Logger}).AuthFailed
+	}
+	if err := os.MkdirAll(opts.SpoolDir, 0o700); err != nil {
+		return nil, fmt.Errorf("gateway: spool directory: %w", err)
 	}
 	g := &Gateway{opts: opts, routes: make(map[string]*url.URL, len(opts.Routes))}
 	for svc, raw := range opts.Routes {
@@ -158,6 +198,22 @@ func (g *Gateway) Route(service string) (*url.URL, bool) {
 	return u, ok
 }
 
+// SetAuthFailed makes f answer (and record) the requests whose
+// authentication fails: the front door's AuthFailed, so that failed
+// authentications through the gateway are recorded (and bounded) exactly as
+// the front door's own. Call it before serving.
+func (g *Gateway) SetAuthFailed(f AuthFailedFunc) {
+	g.authFailMu.Lock()
+	defer g.authFailMu.Unlock()
+	g.opts.AuthFailed = f
+}
+
+func (g *Gateway) authFailed() AuthFailedFunc {
+	g.authFailMu.RLock()
+	defer g.authFailMu.RUnlock()
+	return g.opts.AuthFailed
+}
+
 // Run appends spilled events to the journal, at once and then every
 // SpillRetry, until ctx ends.
 func (g *Gateway) Run(ctx context.Context) {
@@ -166,34 +222,3 @@ func (g *Gateway) Run(ctx context.Context) {
 
 // Pending is the number of spilled events not yet on the journal.
 func (g *Gateway) Pending() int { return g.spill.pending() }
-
-func newTransport(o Options) *http.Transport {
-	dial := o.DialTimeout
-	if dial <= 0 {
-		dial = DefaultDialTimeout
-	}
-	rht := o.ResponseHeaderTimeout
-	if rht <= 0 {
-		rht = DefaultResponseHeaderTimeout
-	}
-	idle := o.IdleConnTimeout
-	if idle <= 0 {
-		idle = DefaultIdleConnTimeout
-	}
-	perHost := o.MaxIdleConnsPerHost
-	if perHost <= 0 {
-		perHost = DefaultMaxIdleConnsPerHost
-	}
-	return &http.Transport{
-		Proxy:                 nil, // the upstream is named explicitly
-		DialContext:           (&net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          4 * perHost,
-		MaxIdleConnsPerHost:   perHost,
-		IdleConnTimeout:       idle,
-		TLSHandshakeTimeout:   dial,
-		ResponseHeaderTimeout: rht,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true, // bodies pass through as the upstream encoded them
-		ForceAttemptHTTP2:     false,
-	}
-}

@@ -30,8 +30,10 @@ type call struct {
 	send     io.Reader // what is forwarded
 	in       *bodyReader
 
-	caller identity.Principal
-	known  bool // caller authenticated as one of Cairn's identities
+	caller      identity.Principal
+	known       bool         // caller authenticated as one of Cairn's identities
+	passthrough bool         // a key Cairn does not know, forwarded unverified (PassthroughUnknownKeys)
+	spooled     *spooledBody // the body, when it had to be read whole before forwarding
 
 	op       *Operation // nil when the model did not resolve the request
 	labels   map[string]string
@@ -60,11 +62,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.writeError(w, c.info.Protocol, err, event.NewID())
 		return
 	}
-	c.identify()
 	c.resolveOperation()
+	defer func() { c.spooled.close() }() // set by authenticate
+	if err := c.authenticate(); err != nil {
+		c.refuse(w, err) // not forwarded
+		return
+	}
 
 	rp := c.forward(up)
-	c.identifyLate()
 	res := c.result(rp)
 	requestID := upstreamRequestID(rp.header)
 	if requestID == "" {
@@ -142,6 +147,14 @@ func (c *call) forward(up *url.URL) *reply {
 	resp, err := c.g.transport.RoundTrip(out)
 	if err != nil {
 		if rerr := c.in.readErr(); rerr != nil {
+			var ae *auth.Error
+			if errors.As(rerr, &ae) { // the streamed body is not what was signed
+				return c.localError(ae.APIError(false))
+			}
+			var apiErr *api.Error
+			if errors.As(rerr, &apiErr) { // a malformed aws-chunked body, a bad checksum
+				return c.localError(apiErr)
+			}
 			return c.localError(&api.Error{Code: "IncompleteBody", Message: "Could not read the request body: " + rerr.Error()})
 		}
 		if errors.Is(err, context.Canceled) && c.r.Context().Err() != nil {
@@ -156,15 +169,18 @@ func (c *call) forward(up *url.URL) *reply {
 	}
 	rp := &reply{status: resp.StatusCode, header: resp.Header, rest: resp.Body, length: resp.ContentLength}
 	if c.needsResponseBody(resp) {
-		rp.buffer(c.g.opts.MaxBufferedResponse)
+		if err := rp.buffer(c.g.opts.MaxBufferedResponse); err != nil {
+			return c.brokenBody(up, rp, err)
+		}
 	}
 	return rp
 }
 
 // localError is the reply Cairn gives itself when the upstream gave none.
 func (c *call) localError(e *api.Error) *reply {
-	h, body := renderError(c.info.Protocol, e, event.NewID())
-	return &reply{status: e.HTTPStatus(), header: h, prefix: body, full: true, length: int64(len(body)), local: e}
+	res := callProtocol{c}.ErrorResult(c.eventName(), e, event.NewID())
+	local := &api.Error{Code: res.ErrorCode, Message: res.ErrorMessage, Status: res.Status}
+	return &reply{status: res.Status, header: res.Header, prefix: res.Body, full: true, length: int64(len(res.Body)), local: local}
 }
 
 // needsResponseBody reports whether the event needs the response body:
@@ -184,24 +200,18 @@ func (c *call) needsResponseBody(resp *http.Response) bool {
 // record builds the event and appends it; when the append fails the event
 // is spilled (kept on disk and retried) and the error returned.
 func (c *call) record(res *api.Result, requestID string) error {
-	in := recorder.Input{
-		Service:   eventService{c.info},
-		Caller:    c.caller,
-		Region:    c.scope.Region,
-		SourceIP:  sourceIP(c.r),
-		UserAgent: c.r.UserAgent(),
-		RequestID: requestID,
-		TLS:       c.r.TLS,
-		Host:      c.r.Host,
-		Result:    res,
-		Account:   c.account(),
-	}
+	in := c.input(res, requestID)
 	rec := c.g.opts.Recorder
 	e, err := rec.Build(in)
 	if err != nil {
 		c.g.opts.Logger.Warn("event parameters could not be encoded; recording without them", "operation", res.EventName, "err", err)
 		res.RequestParameters, res.ResponseElements = nil, nil
 		if e, err = rec.Build(in); err != nil {
+			return err
+		}
+	}
+	if c.passthrough {
+		if e.Record, err = withAdditionalEventData(e.Record, passthroughData); err != nil {
 			return err
 		}
 	}
@@ -215,6 +225,22 @@ func (c *call) record(res *api.Result, requestID string) error {
 		return err
 	}
 	return nil
+}
+
+// input is what the event of the call is made of.
+func (c *call) input(res *api.Result, requestID string) recorder.Input {
+	return recorder.Input{
+		Service:   eventService{c.info},
+		Caller:    c.caller,
+		Region:    c.scope.Region,
+		SourceIP:  sourceIP(c.r),
+		UserAgent: c.r.UserAgent(),
+		RequestID: requestID,
+		TLS:       c.r.TLS,
+		Host:      c.r.Host,
+		Result:    res,
+		Account:   c.account(),
+	}
 }
 
 func sourceIP(r *http.Request) string {

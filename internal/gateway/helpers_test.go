@@ -70,14 +70,25 @@ func (s *stream) all() []event.Entry {
 
 // env is Cairn's front door with a gateway in front of upstream.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	front *httptest.Server
 	gw    *Gateway
 	st    *stream
 	spill string
+	ver   *auth.Verifier
+	rec   *recorder.Recorder
 }
 
-func newEnv(t *testing.T, routes map[string]string, tweak func(*Options)) *env {
+// recordEveryAuthFailure makes the front door record every failed
+// authentication of a known key (an aggregation window of 1 ns), so tests
+// can look at each.
+func (e *env) recordEveryAuthFailure() {
+	fd := server.New(server.Options{Verifier: e.ver, Recorder: e.rec, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		AuthFailures: server.NewAuthFailures(e.rec, server.AuthFailureOptions{Window: time.Nanosecond})})
+	e.gw.SetAuthFailed(fd.AuthFailed)
+}
+
+func newEnv(t testing.TB, routes map[string]string, tweak func(*Options)) *env {
 	t.Helper()
 	ids, err := identity.Open(t.TempDir())
 	if err != nil {
@@ -91,7 +102,7 @@ func newEnv(t *testing.T, routes map[string]string, tweak func(*Options)) *env {
 	ver := auth.NewVerifier(auth.FromIdentity(ids), auth.DefaultOptions())
 	rec := recorder.New(st, nil)
 	o := Options{Routes: routes, Local: map[string]bool{"sts": true, "iam": true, "cloudtrail": true},
-		Verifier: ver, Recorder: rec, DefaultAccount: account, SpillDir: t.TempDir(), SpillRetry: 50 * time.Millisecond,
+		Verifier: ver, Recorder: rec, DefaultAccount: account, SpillDir: t.TempDir(), SpoolDir: t.TempDir(), SpillRetry: 50 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if tweak != nil {
 		tweak(&o)
@@ -100,9 +111,11 @@ func newEnv(t *testing.T, routes map[string]string, tweak func(*Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	front := httptest.NewServer(server.New(server.Options{Verifier: ver, Recorder: rec, Services: []api.Service{sts.New()}, Gateway: gw}))
+	fd := server.New(server.Options{Verifier: ver, Recorder: rec, Services: []api.Service{sts.New()}, Gateway: gw, Logger: o.Logger})
+	gw.SetAuthFailed(fd.AuthFailed) // as cmd/cairn wires it
+	front := httptest.NewServer(fd)
 	t.Cleanup(front.Close)
-	return &env{t: t, front: front, gw: gw, st: st, spill: o.SpillDir}
+	return &env{t: t, front: front, gw: gw, st: st, spill: o.SpillDir, ver: ver, rec: rec}
 }
 
 // req builds a request to the front door, signed as service with key/secret.
@@ -167,7 +180,7 @@ type upstream struct {
 	body [][]byte
 }
 
-func newUpstream(t *testing.T, h func(w http.ResponseWriter, r *http.Request, body []byte)) *upstream {
+func newUpstream(t testing.TB, h func(w http.ResponseWriter, r *http.Request, body []byte)) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)

@@ -15,18 +15,18 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// Keys Cairn does not know, and Cairn's keys with a signature that does not
-// verify, are forwarded all the same and recorded as Unknown with the key id.
-func TestGatewayUnknownCallers(t *testing.T) {
+// With PassthroughUnknownKeys, keys Cairn does not know are forwarded
+// unverified and recorded as Unknown with the key id, marked as passthrough;
+// Cairn's own keys with a signature that does not verify are still refused.
+func TestGatewayPassthroughUnknownKeys(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		w.Write([]byte(`{"QueueUrl":"http://q/210987654321/jobs"}`))
 	})
-	e := newEnv(t, map[string]string{"*": up.URL}, nil)
+	e := newEnv(t, map[string]string{"*": up.URL}, func(o *Options) { o.PassthroughUnknownKeys = true })
 	h := map[string]string{"X-Amz-Target": "AmazonSQS.GetQueueUrl", "Content-Type": "application/x-amz-json-1.0"}
 	cases := []struct{ name, key, secret, body, account string }{
 		{"unknown key, account from the request", "AKIAUNKNOWNKEY000001", "whatever", `{"QueueName":"jobs","QueueOwnerAWSAccountId":"210987654321"}`, "210987654321"},
 		{"unknown key, default account", "AKIAUNKNOWNKEY000002", "whatever", `{"QueueName":"jobs"}`, account},
-		{"known key, wrong secret", akid, "not-the-secret", `{"QueueName":"jobs"}`, account},
 	}
 	for _, tc := range cases {
 		resp, _ := e.do(e.req("POST", "/", "sqs", h, []byte(tc.body), tc.key, tc.secret))
@@ -35,9 +35,19 @@ func TestGatewayUnknownCallers(t *testing.T) {
 		}
 		ent, rec := e.last()
 		jsonEq(t, tc.name, rec["userIdentity"], `{"type":"Unknown","accessKeyId":"`+tc.key+`"}`)
+		jsonEq(t, tc.name, rec["additionalEventData"], string(passthroughData))
 		if ent.Meta.Account != tc.account || rec["recipientAccountId"] != tc.account {
 			t.Errorf("%s: account %q, want %q", tc.name, ent.Meta.Account, tc.account)
 		}
+	}
+	n := len(up.got)
+	resp, msg := e.do(e.req("POST", "/", "sqs", h, []byte(`{"QueueName":"jobs"}`), akid, "not-the-secret"))
+	if resp.StatusCode != 403 || len(up.got) != n {
+		t.Fatalf("known key, wrong secret: %s %s; forwarded: %v", resp.Status, msg, len(up.got) != n)
+	}
+	_, rec := e.last()
+	if rec["errorCode"] != "SignatureDoesNotMatch" || rec["additionalEventData"] != nil {
+		t.Errorf("known key, wrong secret recorded as %v %v", rec["errorCode"], rec["additionalEventData"])
 	}
 }
 

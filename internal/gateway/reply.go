@@ -23,8 +23,9 @@ type reply struct {
 	local  *api.Error // set when Cairn answers itself (the upstream did not)
 }
 
-// buffer reads up to max bytes of the body into prefix.
-func (rp *reply) buffer(max int64) {
+// buffer reads up to max bytes of the body into prefix. An error is a body
+// the upstream did not deliver (e.g. it stalled past the progress deadline).
+func (rp *reply) buffer(max int64) error {
 	b, err := io.ReadAll(io.LimitReader(rp.rest, max+1))
 	rp.prefix = b
 	if err == nil && int64(len(b)) <= max {
@@ -32,6 +33,7 @@ func (rp *reply) buffer(max int64) {
 		rp.rest.Close()
 		rp.rest = nil
 	}
+	return err
 }
 
 // body is the buffered body as it can be parsed (gzip undone), nil if it

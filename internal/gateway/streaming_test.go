@@ -91,6 +91,7 @@ func TestGatewayStreamsLargeBodies(t *testing.T) {
 	}
 
 	r, _ = http.NewRequest("GET", e.front.URL+"/big/object.bin", nil)
+	r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD") // as S3 clients send it
 	sign(t, r, "s3", "UNSIGNED-PAYLOAD")
 	before = totalAlloc()
 	resp, err = http.DefaultClient.Do(r)
@@ -110,20 +111,28 @@ func TestGatewayStreamsLargeBodies(t *testing.T) {
 	}
 }
 
-// A large non-S3 body without a declared payload hash streams too, and its
-// signature is verified afterwards against the hash of what was forwarded.
-func TestGatewayLargeBodyIdentifiedAfterStreaming(t *testing.T) {
+// A large non-S3 body without a declared payload hash is spooled, its
+// signature verified with the hash of the whole body, and only then
+// forwarded (intact); with a wrong secret nothing reaches the upstream.
+func TestGatewayLargeBodyVerifiedBeforeForwarding(t *testing.T) {
+	var got []byte
+	calls := 0
 	up := newUpstreamStreaming(t, func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		calls++
+		got, _ = io.ReadAll(r.Body)
 		w.Write([]byte(`{"FunctionName":"big"}`))
 	})
 	e := newEnv(t, map[string]string{"*": up.URL}, func(o *Options) { o.MaxBufferedBody = 1 << 20 })
 	body := bytes.Repeat([]byte("x"), 3<<20)
 	body = append(append([]byte(`{"FunctionName":"big","Code":{"ZipFile":"`), body...), `"}}`...)
+	bad := e.req("POST", "/2015-03-31/functions", "lambda", map[string]string{"Content-Type": "application/json"}, body, akid, "not-the-secret")
+	if resp, msg := e.do(bad); resp.StatusCode != 403 || resp.Header.Get("X-Amzn-Errortype") != "InvalidSignatureException" || calls != 0 {
+		t.Fatalf("wrong secret: %s %s, %d calls upstream", resp.Status, msg, calls)
+	}
 	r := e.req("POST", "/2015-03-31/functions", "lambda", map[string]string{"Content-Type": "application/json"}, body, akid, secret)
 	resp, _ := e.do(r)
-	if resp.StatusCode != 200 {
-		t.Fatal(resp.Status)
+	if resp.StatusCode != 200 || !bytes.Equal(got, body) {
+		t.Fatalf("%s; upstream got %d of %d bytes", resp.Status, len(got), len(body))
 	}
 	_, rec := e.last()
 	if id := rec["userIdentity"].(map[string]any); id["type"] != "Root" {
@@ -161,7 +170,7 @@ func sign(t *testing.T, r *http.Request, service, payload string) {
 }
 
 // newUpstreamStreaming is an upstream whose handler reads the body itself.
-func newUpstreamStreaming(t *testing.T, h http.HandlerFunc) *upstream {
+func newUpstreamStreaming(t testing.TB, h http.HandlerFunc) *upstream {
 	u := &upstream{}
 	u.Server = newHTTPTestServer(h)
 	t.Cleanup(u.Close)

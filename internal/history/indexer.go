@@ -116,6 +116,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 				return nil
 			case <-time.After(ix.opts.RetryDelay):
 			}
+			ix.resync(ctx, applied)
 		}
 	}
 }
@@ -152,6 +153,26 @@ func (ix *Indexer) step(ctx context.Context, applied uint64) error {
 	ix.changed = make(chan struct{})
 	ix.mu.Unlock()
 	return nil
+}
+
+// resync resumes from the store's cursor after a failed batch: a batch
+// whose commit failed may have committed after all (the store knows once it
+// has reopened its database), and a store that lost committed state is
+// re-indexed from the stream. If the store cannot say, the retry resumes
+// from applied.
+func (ix *Indexer) resync(ctx context.Context, applied uint64) {
+	cur, err := ix.store.Cursor(ctx)
+	if err != nil || cur == applied {
+		return
+	}
+	if cur < applied {
+		ix.opts.Logger.Warn("history store cursor is behind the indexer; re-indexing from it", "store", cur, "indexer", applied)
+	}
+	ix.mu.Lock()
+	ix.applied = cur
+	close(ix.changed)
+	ix.changed = make(chan struct{})
+	ix.mu.Unlock()
 }
 
 func (ix *Indexer) setErr(err error) {
@@ -196,6 +217,15 @@ func (ix *Indexer) Sync(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
+// catchUp is a Source whose Durable lags the calls in flight
+// (settle.View): CatchUp waits until those answered so far are readable.
+type catchUp interface {
+	CatchUp(timeout time.Duration) uint64
+}
+
+// settleWait bounds how long a lookup waits for calls in flight to settle.
+const settleWait = 2 * time.Second
+
 // DefaultMaxPending bounds how many not-yet-indexed entries a lookup reads
 // from the stream itself; beyond it the lookup waits for the index instead.
 const DefaultMaxPending = 4096
@@ -208,6 +238,9 @@ const DefaultMaxPending = 4096
 // callers merge by sequence number.
 func (ix *Indexer) Pending(q Query, maxPending int) (entries []event.Entry, ok bool, err error) {
 	applied, target := ix.Applied(), ix.src.Durable()
+	if c, settles := ix.src.(catchUp); settles {
+		target = c.CatchUp(settleWait) // calls answered before now, behind one still committing
+	}
 	if target <= applied {
 		return nil, true, nil
 	}

@@ -171,3 +171,62 @@ func TestPendingCoversWhatTheStoreDoesNotHoldYet(t *testing.T) {
 		}
 	}
 }
+
+// amnesicStore loses everything it held when its Apply fails (a store
+// reopened after a failed commit whose cursor is behind the indexer).
+type amnesicStore struct {
+	mu       sync.Mutex
+	mem      *history.Memory
+	failures atomic.Int32
+}
+
+func (a *amnesicStore) store() *history.Memory {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.mem
+}
+
+func (a *amnesicStore) Cursor(ctx context.Context) (uint64, error) { return a.store().Cursor(ctx) }
+
+func (a *amnesicStore) Apply(ctx context.Context, e []event.Entry, through uint64) error {
+	if a.failures.Add(-1) >= 0 {
+		a.mu.Lock()
+		a.mem = history.NewMemory()
+		a.mu.Unlock()
+		return errors.New("commit failed")
+	}
+	return a.store().Apply(ctx, e, through)
+}
+
+func (a *amnesicStore) Lookup(ctx context.Context, q history.Query) ([]event.Entry, error) {
+	return a.store().Lookup(ctx, q)
+}
+
+func (a *amnesicStore) Expire(ctx context.Context, before time.Time) (int, error) {
+	return a.store().Expire(ctx, before)
+}
+
+// After a failed batch the indexer resumes from the store's cursor, not
+// its own: a store that lost committed state is re-indexed from the stream.
+func TestIndexerRetryResumesFromStoreCursor(t *testing.T) {
+	j, err := journal.Open(t.TempDir(), journal.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	s := &amnesicStore{mem: history.NewMemory()}
+	appendEntries(t, j, 12, func(int) bool { return false })
+	ix, stop := runIndexer(t, j, s)
+	defer stop()
+	if err := ix.Sync(context.Background(), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s.failures.Store(1)
+	appendEntries(t, j, 5, func(int) bool { return false })
+	if err := ix.Sync(context.Background(), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s); n != 17 {
+		t.Fatalf("%d events after the store lost its state, want 17", n)
+	}
+}

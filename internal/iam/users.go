@@ -21,7 +21,7 @@ func callTime(c *api.Call) time.Time {
 
 // staged finishes a write: the result commits or aborts tx.
 func staged(res *api.Result, tx *identity.Tx) *api.Result {
-	res.Commit = tx.Commit
+	res.Commit = func() error { return tx.CommitAt(res.Seq) }
 	res.Abort = tx.Abort
 	return res
 }

@@ -103,6 +103,10 @@ func (s *Store) Options() Options { return s.opts }
 // Dir is the store's directory.
 func (s *Store) Dir() string { return s.js.Dir() }
 
+// Applied reports whether the call recorded at stream seq committed a change
+// here (jsonstore.Store.Applied), for recovery (settle.BySeq).
+func (s *Store) Applied(seq uint64) (applied, known bool) { return s.js.Applied(seq) }
+
 // LookupKey returns the access key's secret, whether it is active, and the
 // principal it authenticates as (with AccessKeyID set). It never blocks on
 // writers and does no I/O.

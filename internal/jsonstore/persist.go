@@ -16,6 +16,10 @@ import (
 type header struct {
 	Format  string `json:"format"`
 	Version int    `json:"version"`
+	// Applied lists the stream seqs of the last calls committed with
+	// CommitAt (at most MaxApplied, ascending), written with the state they
+	// produced; absent before the first.
+	Applied []uint64 `json:"applied,omitempty"`
 }
 
 // Encode renders v, which must encode as a JSON object without "format" or
@@ -23,6 +27,11 @@ type header struct {
 // in front, indented, ending in a newline. Store writes its state so; other
 // files kept beside it (written by their own package) may use it too.
 func Encode(format string, version int, v any) ([]byte, error) {
+	return encode(header{Format: format, Version: version}, v)
+}
+
+func encode(h header, v any) ([]byte, error) {
+	format := h.Format
 	body, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", format, err)
@@ -30,7 +39,7 @@ func Encode(format string, version int, v any) ([]byte, error) {
 	if len(body) < 2 || body[0] != '{' {
 		return nil, fmt.Errorf("encode %s: %T does not encode as a JSON object", format, v)
 	}
-	head, err := json.Marshal(header{Format: format, Version: version})
+	head, err := json.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s header: %w", format, err)
 	}
@@ -51,6 +60,16 @@ func Encode(format string, version int, v any) ([]byte, error) {
 // refusing another format or version. A temp file left by an interrupted
 // write is removed first. A missing file leaves v alone and reports false.
 func ReadFile(dir, name, format string, version int, v any) (found bool, err error) {
+	found, _, err = readFile(dir, name, format, version, v)
+	return found, err
+}
+
+func readFile(dir, name, format string, version int, v any) (found bool, h header, err error) {
+	found, err = readFileHeader(dir, name, format, version, v, &h)
+	return found, h, err
+}
+
+func readFileHeader(dir, name, format string, version int, v any, hp *header) (found bool, err error) {
 	path := filepath.Join(dir, name)
 	if err := os.Remove(path + fsutil.TempSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("remove stale temp file: %w", err)
@@ -62,8 +81,8 @@ func ReadFile(dir, name, format string, version int, v any) (found bool, err err
 	if err != nil {
 		return false, fmt.Errorf("read %s: %w", path, err)
 	}
-	var h header
-	if err := json.Unmarshal(b, &h); err != nil {
+	h := hp
+	if err := json.Unmarshal(b, h); err != nil {
 		return true, fmt.Errorf("parse %s: %w", path, err)
 	}
 	if h.Format != format || h.Version != version {
@@ -82,9 +101,11 @@ func (s *Store[S]) load() (*S, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ReadFile(s.dir, s.opts.File, s.opts.Format, s.opts.Version, st); err != nil {
+	_, h, err := readFile(s.dir, s.opts.File, s.opts.Format, s.opts.Version, st)
+	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
+	s.applied = h.Applied
 	if s.opts.Validate != nil {
 		if err := s.opts.Validate(st); err != nil {
 			return nil, fmt.Errorf("state %s: %w", filepath.Join(s.dir, s.opts.File), err)

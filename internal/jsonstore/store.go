@@ -79,6 +79,9 @@ type Store[S any] struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
+
+	appliedMu sync.Mutex
+	applied   []uint64 // seqs of the last CommitAt calls, as on disk (applied.go)
 }
 
 // published is one version of the state, never mutated once stored.

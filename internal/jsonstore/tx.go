@@ -59,7 +59,13 @@ func (tx *Tx[S]) Mutable() (*S, error) {
 // it (and calls Options.Published). On error nothing changed, on disk or in
 // memory. A Tx that never called Mutable commits without I/O and publishes
 // nothing.
-func (tx *Tx[S]) Commit() error {
+func (tx *Tx[S]) Commit() error { return tx.CommitAt(0) }
+
+// CommitAt commits like Commit and records seq, the stream sequence number
+// of the call whose change this is, in the same atomic write (even when
+// nothing else changed), so that Applied can tell after a crash whether
+// that call took effect. seq 0 records nothing.
+func (tx *Tx[S]) CommitAt(seq uint64) error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
 	if tx.done {
@@ -67,21 +73,29 @@ func (tx *Tx[S]) Commit() error {
 	}
 	tx.done = true
 	defer func() { <-tx.s.writer }()
-	if tx.st == nil {
+	s := tx.s
+	if tx.st == nil && seq == 0 {
 		return nil
 	}
-	s := tx.s
-	if s.opts.Validate != nil {
+	st := tx.st
+	if st == nil {
+		st = s.cur.Load().state // nothing changed: record seq only
+	} else if s.opts.Validate != nil {
 		if err := s.opts.Validate(tx.st); err != nil {
 			return fmt.Errorf("commit %s: %w", s.opts.File, err)
 		}
 	}
-	data, err := Encode(s.opts.Format, s.opts.Version, tx.st)
+	applied := s.withApplied(seq)
+	data, err := encode(header{Format: s.opts.Format, Version: s.opts.Version, Applied: applied}, st)
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", s.opts.File, err)
 	}
 	if err := s.opts.WriteFile(filepath.Join(s.dir, s.opts.File), data, s.opts.Perm); err != nil {
 		return fmt.Errorf("commit %s: %w", s.opts.File, err)
+	}
+	s.setApplied(applied)
+	if tx.st == nil {
+		return nil
 	}
 	s.publish(tx.st)
 	if s.opts.Published != nil {

@@ -25,6 +25,10 @@ type importRecord struct {
 	Discovered bool             `json:"discovered,omitempty"`
 	Prefixes   []prefixProgress `json:"prefixes,omitempty"`
 	Failures   []failureRecord  `json:"failures,omitempty"`
+	// Seqs are the stream seqs of the last calls that changed the import
+	// (StartImport, StopImport, restarts), written with the change
+	// (Imports.Applied).
+	Seqs []uint64 `json:"seqs,omitempty"`
 }
 
 // prefixProgress is how far an import got in one folder. Files are listed

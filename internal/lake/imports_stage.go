@@ -12,16 +12,22 @@ import (
 // durable, or Abort must be called.
 type ImportChange struct {
 	Import Import
-	commit func() error
+	commit func(seq uint64) error
 	abort  func()
 }
 
 // Commit applies the change: the import is saved and Run launches or stops it.
-func (c *ImportChange) Commit() error {
+func (c *ImportChange) Commit() error { return c.CommitAt(0) }
+
+// CommitAt commits like Commit and keeps seq, the stream seq of the call,
+// in the import's file, written with the change (even a change that changes
+// nothing, when seq is not 0), so that Imports.Applied can tell after a
+// crash whether that call took effect.
+func (c *ImportChange) CommitAt(seq uint64) error {
 	if c.commit == nil {
 		return nil
 	}
-	return c.commit()
+	return c.commit(seq)
 }
 
 // Abort discards the change.
@@ -69,8 +75,11 @@ func (im *Imports) Start(in NewImport) (*ImportChange, error) {
 	r := im.reserve(in.Account, rec.Import.ID, rec.Import.Destinations)
 	return &ImportChange{
 		Import: rec.view(),
-		commit: func() error {
+		commit: func(seq uint64) error {
 			st := &importState{rec: rec}
+			if seq != 0 {
+				st.rec.Seqs = []uint64{seq}
+			}
 			if err := im.save(st); err != nil {
 				im.release(in.Account, r)
 				return err
@@ -117,10 +126,13 @@ func (im *Imports) Restart(account, region, id string) (*ImportChange, error) {
 	r := im.reserve(account, id, view.Destinations)
 	return &ImportChange{
 		Import: view,
-		commit: func() error {
+		commit: func(seq uint64) error {
 			im.mu.Lock()
-			prev := st.rec.Import.Status
+			prev, prevSeqs := st.rec.Import.Status, st.rec.Seqs
 			st.rec.Import.Status, st.rec.Import.Updated = next, now
+			if seq != 0 {
+				st.rec.Seqs = appendSeq(st.rec.Seqs, seq)
+			}
 			var retried []int
 			for i := range st.rec.Failures {
 				if f := &st.rec.Failures[i]; f.Status == FailureFailed {
@@ -132,7 +144,7 @@ func (im *Imports) Restart(account, region, id string) (*ImportChange, error) {
 			err := im.save(st)
 			im.mu.Lock()
 			if err != nil {
-				st.rec.Import.Status = prev
+				st.rec.Import.Status, st.rec.Seqs = prev, prevSeqs
 				for _, i := range retried {
 					st.rec.Failures[i].Status = FailureFailed
 				}
@@ -163,7 +175,7 @@ func (im *Imports) Stop(account, region, id string) (*ImportChange, error) {
 	view := st.rec.view()
 	switch s := view.Status; {
 	case s == ImportStopped:
-		return &ImportChange{Import: view}, nil
+		return &ImportChange{Import: view, commit: func(seq uint64) error { return im.recordSeq(st, seq) }}, nil
 	case !active(s):
 		return nil, fmt.Errorf("%w: import %s is %s", ErrImportNotStoppable, id, s)
 	}
@@ -171,14 +183,17 @@ func (im *Imports) Stop(account, region, id string) (*ImportChange, error) {
 	view.Status, view.Updated = ImportStopped, now
 	return &ImportChange{
 		Import: view,
-		commit: func() error {
+		commit: func(seq uint64) error {
 			im.mu.Lock()
-			prev := st.rec.Import.Status
-			if !active(prev) { // it finished meanwhile
+			prev, prevSeqs := st.rec.Import.Status, st.rec.Seqs
+			if !active(prev) { // it finished meanwhile: the call changes nothing
 				im.mu.Unlock()
-				return nil
+				return im.recordSeq(st, seq)
 			}
 			st.rec.Import.Status, st.rec.Import.Updated = ImportStopped, now
+			if seq != 0 {
+				st.rec.Seqs = appendSeq(st.rec.Seqs, seq)
+			}
 			im.mu.Unlock()
 			err := im.save(st)
 			im.mu.Lock()
@@ -187,6 +202,7 @@ func (im *Imports) Stop(account, region, id string) (*ImportChange, error) {
 				if st.rec.Import.Status == ImportStopped {
 					st.rec.Import.Status = prev
 				}
+				st.rec.Seqs = prevSeqs
 				return err
 			}
 			if st.run != nil {

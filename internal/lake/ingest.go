@@ -107,18 +107,44 @@ func NewIngester(ctx context.Context, opts IngesterOptions) (*Ingester, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lake ingester: cursors: %w", err)
 	}
-	in := &Ingester{opts: opts, journal: cur[CursorJournal], audit: cur[CursorAudit]}
+	in := &Ingester{opts: opts}
+	in.journal, in.audit = in.positions(cur)
+	return in, nil
+}
+
+// positions are the streams' last seqs in the engine, from its cursors.
+func (in *Ingester) positions(cur map[string]uint64) (journal, audit uint64) {
+	journal, audit = cur[CursorJournal], cur[CursorAudit]
 	// Entries before a stream's first retained one were trimmed before the
 	// Lake followed the stream (no store existed then): start after them.
-	if first := opts.Journal.First(); first > 0 && in.journal+1 < first {
-		in.journal = first - 1
+	if first := in.opts.Journal.First(); first > 0 && journal+1 < first {
+		journal = first - 1
 	}
-	if opts.Audit != nil {
-		if first := opts.Audit.First(); first > 0 && in.audit+1 < first {
-			in.audit = first - 1
+	if in.opts.Audit != nil {
+		if first := in.opts.Audit.First(); first > 0 && audit+1 < first {
+			audit = first - 1
 		}
 	}
-	return in, nil
+	return journal, audit
+}
+
+// resync resumes from the engine's committed cursors. A retry starts from
+// them, not from what the ingester last believed: a failed Append may have
+// committed after all (DuckDB can fail a COMMIT after its WAL is written),
+// and its rows must not be appended twice.
+func (in *Ingester) resync(ctx context.Context) error {
+	cur, err := in.opts.Engine.Cursors(ctx)
+	if err != nil {
+		return fmt.Errorf("lake ingester: cursors: %w", err)
+	}
+	j, a := in.positions(cur)
+	in.mu.Lock()
+	if j != in.journal || a != in.audit {
+		in.opts.Logger.Warn("lake ingest resumes from the engine's cursors", "journal", j, "was", in.journal, "audit", a, "wasAudit", in.audit)
+	}
+	in.journal, in.audit = j, a
+	in.mu.Unlock()
+	return nil
 }
 
 // Applied returns the last main-journal seq the Lake is done with (journal
@@ -172,8 +198,9 @@ func (in *Ingester) Run(ctx context.Context) error {
 		go follow(in.opts.Audit, func() uint64 { in.mu.Lock(); defer in.mu.Unlock(); return in.audit })
 	}
 	var last time.Time
+	failed := false
 	for {
-		if !in.behind() {
+		if !failed && !in.behind() {
 			select {
 			case <-ctx.Done():
 				return nil
@@ -188,7 +215,20 @@ func (in *Ingester) Run(ctx context.Context) error {
 			}
 		}
 		last = time.Now()
-		if err := in.Step(ctx); err != nil {
+		err := error(nil)
+		if failed {
+			err = in.resync(ctx)
+		}
+		if err == nil {
+			err = in.Step(ctx)
+		}
+		failed = err != nil
+		if !failed {
+			in.mu.Lock()
+			in.lastErr = nil // also when the retry found the batch committed
+			in.mu.Unlock()
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}

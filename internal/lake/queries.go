@@ -131,6 +131,9 @@ type Queries struct {
 	closed   bool
 	// redeliver lists FINISHED queries whose delivery a restart interrupted.
 	redeliver []string
+	// prunedSeq is the highest call seq of a query pruned since open
+	// (Applied cannot answer for seqs up to it).
+	prunedSeq uint64
 
 	kick chan struct{} // wakes a worker; capacity Workers
 	stop chan struct{} // closed by Close

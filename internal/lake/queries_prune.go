@@ -17,6 +17,9 @@ func (q *Queries) prune() error {
 		if qr.info.Terminal() && qr.info.Created.Before(cutoff) && qr.info.DeliveryStatus != DeliveryPending {
 			expired = append(expired, id)
 			delete(q.queries, id)
+			for _, seq := range qr.info.Seqs {
+				q.prunedSeq = max(q.prunedSeq, seq)
+			}
 		}
 	}
 	q.mu.Unlock()

@@ -45,6 +45,10 @@ type QueryInfo struct {
 
 	DeliveryURI    string `json:"deliveryUri,omitempty"`
 	DeliveryStatus string `json:"deliveryStatus,omitempty"`
+
+	// Seqs are the stream seqs of the calls that changed the query
+	// (StartQuery, CancelQuery), written with the change (Queries.Applied).
+	Seqs []uint64 `json:"seqs,omitempty"`
 }
 
 // Terminal reports whether the query has stopped for good.
@@ -87,6 +91,7 @@ func (i QueryInfo) ReadsStore(id string) bool {
 func (i QueryInfo) clone() QueryInfo {
 	i.Stores = append([]string(nil), i.Stores...)
 	i.Columns = append([]string(nil), i.Columns...)
+	i.Seqs = append([]uint64(nil), i.Seqs...)
 	return i
 }
 

@@ -17,6 +17,12 @@ var (
 	errQueryCancelled = errors.New("query cancelled")
 )
 
+// ErrEngineRestarted: an Engine running in its own process lost a call
+// because that process ended (it exceeded its memory, or was killed to stop
+// a call that did not stop when cancelled) and was started again. Wrapping
+// errors say which; the call may be retried.
+var ErrEngineRestarted = errors.New("lake engine restarted")
+
 // work runs queued queries one at a time until ctx ends.
 func (q *Queries) work(ctx context.Context) {
 	for ctx.Err() == nil {
@@ -95,7 +101,7 @@ func (q *Queries) execute(ctx, qctx context.Context, qr *query) {
 		info.Error = fmt.Sprintf("The query ran longer than %s and timed out; the results it found until then can be read.", q.opts.Timeout)
 	case ctx.Err() != nil:
 		info.Status, info.Error = QueryFailed, restartMessage
-	case errors.Is(err, ErrInvalidQuery), errors.Is(err, ErrQueryLimit), errors.Is(err, errStoreGone):
+	case errors.Is(err, ErrInvalidQuery), errors.Is(err, ErrQueryLimit), errors.Is(err, errStoreGone), errors.Is(err, ErrEngineRestarted):
 		info.Status, info.Error = QueryFailed, truncateMessage(err.Error())
 	default:
 		q.opts.Logger.Error("Lake query failed", "query", id, "err", err)

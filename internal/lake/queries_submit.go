@@ -76,9 +76,14 @@ func (q *Queries) release(account string) {
 }
 
 // Commit records the query as QUEUED and queues it.
-func (s *Staged) Commit() error {
+func (s *Staged) Commit() error { return s.CommitAt(0) }
+
+// CommitAt commits like Commit and keeps seq, the stream seq of the
+// StartQuery call, in the query's record (written with it), so that
+// Queries.Applied can tell after a crash whether the call took effect.
+func (s *Staged) CommitAt(seq uint64) error {
 	err := ErrQueriesClosed // a second call
-	s.once.Do(func() { err = s.q.commit(s) })
+	s.once.Do(func() { err = s.q.commit(s, seq) })
 	return err
 }
 
@@ -91,13 +96,16 @@ func (s *Staged) Abort() {
 	})
 }
 
-func (q *Queries) commit(s *Staged) error {
+func (q *Queries) commit(s *Staged, seq uint64) error {
 	info := QueryInfo{
 		ID: s.id, Account: s.sub.Account, Region: s.sub.Region, SQL: s.sub.SQL, Status: QueryQueued, Created: q.now(),
 		Stores: slices.Sorted(maps.Keys(s.sub.Stores)), DeliveryURI: s.sub.DeliveryURI,
 	}
 	if info.DeliveryURI != "" {
 		info.DeliveryStatus = DeliveryPending
+	}
+	if seq != 0 {
+		info.Seqs = []uint64{seq}
 	}
 	qr := &query{info: info, scopes: s.sub.Stores}
 	dir := q.queryDir(s.id)
@@ -138,16 +146,31 @@ func (q *Queries) Submit(sub Submission) (string, error) {
 // Cancel cancels the account's query: a queued one never runs, a running
 // one is stopped (its statistics are filled in when it stops). A query that
 // has already stopped is ErrQueryInactive.
-func (q *Queries) Cancel(account, id string) (QueryInfo, error) {
+func (q *Queries) Cancel(account, id string) (QueryInfo, error) { return q.CancelAt(account, id, 0) }
+
+// CancelAt cancels like Cancel and keeps seq, the stream seq of the
+// CancelQuery call, in the query's record, written with the cancellation
+// (Queries.Applied). A query that stopped on its own meanwhile
+// (ErrQueryInactive) gets seq recorded too when seq is not 0: the call
+// still succeeds.
+func (q *Queries) CancelAt(account, id string, seq uint64) (QueryInfo, error) {
 	q.mu.Lock()
 	qr, ok := q.queries[id]
 	if !ok || qr.info.Account != account {
 		q.mu.Unlock()
 		return QueryInfo{}, fmt.Errorf("%w: %s", ErrQueryNotFound, id)
 	}
+	if seq != 0 {
+		qr.info.Seqs = appendSeq(qr.info.Seqs, seq)
+	}
 	if qr.info.Terminal() {
 		st := qr.info.Status
 		q.mu.Unlock()
+		if seq != 0 {
+			if err := q.persist(qr); err != nil {
+				return QueryInfo{}, err
+			}
+		}
 		return QueryInfo{}, fmt.Errorf("%w: query %s is %s", ErrQueryInactive, id, st)
 	}
 	q.queue = slices.DeleteFunc(q.queue, func(x string) bool { return x == id })

@@ -86,6 +86,11 @@ func OpenStores(dir string, opts StoresOptions) (*Stores, error) {
 // directory. Begin fails with ErrClosed afterwards; reads keep working.
 func (s *Stores) Close() error { return s.js.Close() }
 
+// Applied reports whether the call recorded at stream seq committed its
+// change to the definitions with CommitAt (jsonstore.Store.Applied), for
+// recovery.
+func (s *Stores) Applied(seq uint64) (applied, known bool) { return s.js.Applied(seq) }
+
 // MaxPerRegion is the quota of stores per account and region.
 func (s *Stores) MaxPerRegion() int { return s.opts.MaxPerRegion }
 

@@ -132,7 +132,7 @@ func (tx *Tx) CommitAt(seq uint64) error {
 			st.stores[id] = e
 		}
 	}
-	if err := tx.tx.Commit(); err != nil {
+	if err := tx.tx.CommitAt(seq); err != nil { // seq kept for Stores.Applied
 		return fmt.Errorf("commit event data store change: %w", err)
 	}
 	return nil

@@ -31,6 +31,7 @@ const (
 type Recorder struct {
 	stream Stream
 	now    func() time.Time
+	owed   owed // markers whose append failed (settle.go)
 }
 
 // New returns a recorder appending to stream; now defaults to time.Now.
@@ -167,6 +168,7 @@ func (r *Recorder) Build(in Input) (event.Entry, error) {
 			UserARN:     in.Caller.ARN,
 			EventType:   rec.EventType,
 			Global:      in.Service.Global(),
+			Pending:     res.Commit != nil,
 		},
 		Record: body,
 	}, nil

@@ -99,6 +99,7 @@ func (s *Service) createBucket(ctx context.Context, rq *request) (*api.Result, e
 	opts := bucket.CreateOptions{Region: loc, Owner: rq.c.Caller.AccountID}
 	res.Commit = func() error {
 		defer release()
+		opts.Seq = res.Seq
 		return s.store.CreateBucket(context.WithoutCancel(ctx), rq.bucket, opts)
 	}
 	res.Abort = release

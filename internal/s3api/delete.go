@@ -69,7 +69,7 @@ func (s *Service) deleteObjects(ctx context.Context, rq *request) (*api.Result, 
 	}
 	res.Commit = func() error {
 		for _, k := range keys {
-			if err := s.store.Delete(context.WithoutCancel(ctx), rq.bucket, k); err != nil {
+			if err := s.deleteAt(context.WithoutCancel(ctx), rq.bucket, k, res.Seq); err != nil {
 				return fmt.Errorf("delete %s/%s: %w", rq.bucket, k, err)
 			}
 		}

@@ -55,7 +55,9 @@ func (s *Service) createMultipartUpload(ctx context.Context, rq *request) (*api.
 	if err != nil {
 		return nil, err
 	}
-	res.Commit = func() error { return s.uploads.create(id, m) }
+	res.Commit = func() error {
+		return s.uploadOp(res.Seq, opCreateUpload, id, "", func() error { return s.uploads.create(id, m) })
+	}
 	return res, nil
 }
 
@@ -92,7 +94,14 @@ func (s *Service) uploadPart(ctx context.Context, rq *request) (*api.Result, err
 	res := emptyResult(http.StatusOK, rq.c.RequestID)
 	res.Header.Set("ETag", part.info.ETag)
 	echoChecksum(rq.c.Header, res.Header)
-	res.Commit, res.Abort = part.commit, part.abort
+	res.Commit = func() error {
+		if err := s.uploadOp(res.Seq, opUploadPart, id, part.name(), part.commit); err != nil {
+			part.abort()
+			return err
+		}
+		return nil
+	}
+	res.Abort = part.abort
 	return res, nil
 }
 
@@ -160,7 +169,13 @@ func (s *Service) completeMultipartUpload(ctx context.Context, rq *request) (*ap
 		return nil, err
 	}
 	res.Commit = func() error {
-		if err := staged.Commit(); err != nil {
+		// The upload's line first: a create or part line before it is then
+		// known to have taken effect, though the upload is gone.
+		if err := s.uploadOp(res.Seq, opCompleteUpload, id, "", func() error { return nil }); err != nil {
+			staged.Abort()
+			return err
+		}
+		if err := commitAt(staged, res.Seq); err != nil {
 			return err
 		}
 		if err := s.uploads.remove(id); err != nil {
@@ -235,7 +250,9 @@ func (s *Service) abortMultipartUpload(ctx context.Context, rq *request) (*api.R
 		return nil, err
 	}
 	res := emptyResult(http.StatusNoContent, rq.c.RequestID)
-	res.Commit = func() error { return s.uploads.remove(id) }
+	res.Commit = func() error {
+		return s.uploadOp(res.Seq, opAbortUpload, id, "", func() error { return s.uploads.remove(id) })
+	}
 	return res, nil
 }
 

@@ -44,7 +44,8 @@ func (s *Service) putObject(ctx context.Context, rq *request) (*api.Result, erro
 	res := emptyResult(http.StatusOK, rq.c.RequestID)
 	res.Header.Set("ETag", staged.Info().ETag)
 	echoChecksum(rq.c.Header, res.Header)
-	res.Commit, res.Abort = staged.Commit, staged.Abort
+	res.Commit = func() error { return commitAt(staged, res.Seq) }
+	res.Abort = staged.Abort
 	return res, nil
 }
 
@@ -145,7 +146,7 @@ func (s *Service) deleteObject(ctx context.Context, rq *request) (*api.Result, e
 	}
 	res := emptyResult(http.StatusNoContent, rq.c.RequestID)
 	res.Commit = func() error {
-		return s.store.Delete(context.WithoutCancel(ctx), rq.bucket, rq.key)
+		return s.deleteAt(context.WithoutCancel(ctx), rq.bucket, rq.key, res.Seq)
 	}
 	return res, nil
 }
@@ -208,7 +209,8 @@ func (s *Service) copyObject(ctx context.Context, rq *request) (*api.Result, err
 		staged.Abort()
 		return nil, err
 	}
-	res.Commit, res.Abort = staged.Commit, staged.Abort
+	res.Commit = func() error { return commitAt(staged, res.Seq) }
+	res.Abort = staged.Abort
 	return res, nil
 }
 

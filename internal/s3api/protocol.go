@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/auth"
 )
 
 // Protocol is S3's REST-XML protocol: the operation is told by method, path
@@ -49,7 +50,20 @@ func (p Protocol) Operation(r *http.Request, _ []byte) string {
 // InvalidAccessKeyId, InternalFailure → InternalError, ...). HEAD responses
 // carry no body.
 func (p Protocol) ErrorResult(op string, err *api.Error, requestID string) *api.Result {
-	return renderError(op, s3Code(err), nil, requestID)
+	e, fields := s3AuthFields(s3Code(err))
+	return renderError(op, e, fields, requestID)
+}
+
+// s3AuthFields moves the header names of an auth.KindHeadersNotSigned
+// failure out of the message into S3's HeadersNotSigned element.
+func s3AuthFields(e *api.Error) (*api.Error, []xmlField) {
+	names, ok := strings.CutPrefix(e.Message, auth.MsgHeadersNotSigned+": ")
+	if !ok || e.Code != "AccessDenied" {
+		return e, nil
+	}
+	c := *e
+	c.Message = auth.MsgHeadersNotSigned
+	return &c, []xmlField{{"HeadersNotSigned", names}}
 }
 
 // s3Code translates an error of the front door or of auth to S3's code.
@@ -58,6 +72,8 @@ func s3Code(err *api.Error) *api.Error {
 	switch err.Code {
 	case "MissingAuthenticationTokenException", "MissingAuthenticationToken":
 		e.Code, e.Status = "AccessDenied", http.StatusForbidden
+	case "AccessDeniedException":
+		e.Code = "AccessDenied"
 	case "UnrecognizedClientException", "InvalidClientTokenId":
 		e.Code, e.Message = "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
 	case "InvalidSignatureException", "SignatureDoesNotMatch":

@@ -107,6 +107,8 @@ type Service struct {
 	opts    Options
 	proto   Protocol
 	uploads *uploadStore
+	// uploadsLog is the multipart uploads' applied log (applied.go).
+	uploadsLog uploadsLog
 	// bucketMu serialises CreateBucket and DeleteBucket from validation in
 	// Handle to Commit or Abort, so what Handle checked still holds at Commit.
 	bucketMu sync.Mutex

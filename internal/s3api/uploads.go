@@ -156,10 +156,13 @@ func (u *uploadStore) stagePart(id string, n int, body io.Reader, size int64, wa
 
 func partName(n int, md5hex string) string { return fmt.Sprintf("part-%05d.%s", n, md5hex) }
 
+// name is the part's file name once in place.
+func (p *stagedPart) name() string { return partName(p.n, hex.EncodeToString(p.info.md5)) }
+
 // commit puts the part in place, replacing any earlier upload of the same number.
 func (p *stagedPart) commit() error {
 	dir := p.u.path(p.id)
-	final := partName(p.n, hex.EncodeToString(p.info.md5))
+	final := p.name()
 	if err := os.Rename(p.tmp, filepath.Join(dir, final)); err != nil {
 		return fmt.Errorf("commit part %d of %s: %w", p.n, p.id, err)
 	}
@@ -208,10 +211,19 @@ func (u *uploadStore) parts(id string) ([]partInfo, error) {
 	return out, nil
 }
 
-// remove deletes an upload and its parts.
+// remove deletes an upload and its parts: its metadata first (durably),
+// so that the upload is gone at once even if a crash interrupts the rest
+// (a directory without upload.json is no upload).
 func (u *uploadStore) remove(id string) error {
 	if !validUploadID(id) {
 		return errNoUpload
+	}
+	err := os.Remove(filepath.Join(u.path(id), uploadMetaName))
+	if err == nil {
+		err = fsutil.SyncDir(u.path(id))
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove upload %s: %w", id, err)
 	}
 	return os.RemoveAll(u.path(id))
 }

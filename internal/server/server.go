@@ -21,6 +21,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/identity"
 	"github.com/cairn-audit/cairn/internal/recorder"
+	"github.com/cairn-audit/cairn/internal/settle"
 )
 
 // DefaultMaxBodyBytes bounds a request body.
@@ -45,6 +46,11 @@ type Options struct {
 	// to an upstream (internal/gateway): every service Cairn does not serve,
 	// and those it does when routed by name.
 	Gateway Gateway
+	// AuthFailures bounds the records of failed authentications of known
+	// keys (authfail.go); default NewAuthFailures(Recorder, DefaultAuthFailureOptions()),
+	// whose summaries are then recorded only at the next failure of the same
+	// key, source and error code: run AuthFailures.Run to flush them on time.
+	AuthFailures *AuthFailures
 }
 
 // Gateway forwards calls to upstream services and records them.
@@ -73,6 +79,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.AuthFailures == nil {
+		opts.AuthFailures = NewAuthFailures(opts.Recorder, AuthFailureOptions{Logger: opts.Logger})
 	}
 	s := &Server{opts: opts, services: make(map[string]api.Service)}
 	var names []string
@@ -198,17 +207,13 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, svc api.Service,
 	if res.EventName == "" {
 		res.EventName = "UnknownOperation"
 	}
-	entry, err := s.opts.Recorder.Record(r.Context(), recorder.Input{
-		Service:   svc,
-		Caller:    caller,
-		Region:    region,
-		SourceIP:  sourceIP(r),
-		UserAgent: r.UserAgent(),
-		RequestID: requestID,
-		TLS:       r.TLS,
-		Host:      r.Host,
-		Result:    res,
-	})
+	ctx := r.Context()
+	if res.Commit != nil {
+		// A pending record must end with a marker: a failed append must mean
+		// "not recorded", never "recorded, caller gone" (docs/RECORDS.md).
+		ctx = context.WithoutCancel(ctx)
+	}
+	entry, err := s.opts.Recorder.Record(ctx, s.recordInput(r, svc, caller, region, requestID, res))
 	if err != nil {
 		if res.Abort != nil {
 			res.Abort()
@@ -223,11 +228,40 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, svc api.Service,
 		if err := res.Commit(); err != nil {
 			closeStream(res)
 			s.opts.Logger.Error("commit after recording failed", "service", svc.SigningName(), "operation", res.EventName, "requestId", requestID, "err", err)
-			s.write(w, svc.Protocol().ErrorResult(res.EventName, &api.Error{Code: "InternalFailure", Message: "The change could not be saved.", Status: http.StatusInternalServerError}, requestID))
+			failed := svc.Protocol().ErrorResult(res.EventName, &api.Error{Code: settle.AbortedCode, Message: settle.CommitFailedMessage, Status: http.StatusInternalServerError}, requestID)
+			s.settle(ctx, svc, res, requestID, event.Marker{Seq: entry.Seq, Outcome: event.Aborted, Code: failed.ErrorCode, Message: failed.ErrorMessage})
+			s.write(w, failed)
 			return
 		}
+		s.settle(ctx, svc, res, requestID, event.Marker{Seq: entry.Seq, Outcome: event.Committed})
 	}
 	s.write(w, res)
+}
+
+// recordInput is what Server.finish records for a call (and, for a failed
+// authentication, what the summary of counted failures is built from).
+func (s *Server) recordInput(r *http.Request, svc api.Service, caller identity.Principal, region, requestID string, res *api.Result) recorder.Input {
+	return recorder.Input{
+		Service:   svc,
+		Caller:    caller,
+		Region:    region,
+		SourceIP:  sourceIP(r),
+		UserAgent: r.UserAgent(),
+		RequestID: requestID,
+		TLS:       r.TLS,
+		Host:      r.Host,
+		Result:    res,
+	}
+}
+
+// settle makes the marker of a pending call durable before it is answered.
+// If that fails the recorder keeps retrying it and the answer still goes
+// out: the pending record is durable and resolves to what the client is told
+// (a committed effect is found by recovery, an aborted one is not).
+func (s *Server) settle(ctx context.Context, svc api.Service, res *api.Result, requestID string, m event.Marker) {
+	if err := s.opts.Recorder.Settle(ctx, m); err != nil {
+		s.opts.Logger.Error("call outcome not recorded yet; retrying", "service", svc.SigningName(), "operation", res.EventName, "requestId", requestID, "outcome", m.Outcome, "err", err)
+	}
 }
 
 // authFailed answers an authentication failure; a failure of a known key is
@@ -243,6 +277,12 @@ func (s *Server) authFailed(w http.ResponseWriter, r *http.Request, body []byte,
 	res := svc.Protocol().ErrorResult(op, ae.APIError(query), requestID)
 	if ae.Principal == nil {
 		s.opts.Logger.Info("unauthenticated request refused", "service", svc.SigningName(), "operation", op, "code", res.ErrorCode, "source", sourceIP(r))
+		s.write(w, res)
+		return
+	}
+	// Bounded: the first failure per key, source and error code in a window
+	// is recorded now, the rest as one summary event (authfail.go).
+	if !s.opts.AuthFailures.Admit(r.Context(), s.recordInput(r, svc, *ae.Principal, scope.Region, requestID, res)) {
 		s.write(w, res)
 		return
 	}

@@ -36,6 +36,8 @@ type stream struct {
 	mu      sync.Mutex
 	fail    bool
 	entries []event.Entry
+	markers []event.Marker // settle markers, kept apart (settle_test.go)
+	seq     uint64
 }
 
 func (s *stream) Append(_ context.Context, payload []byte) (uint64, error) {
@@ -44,15 +46,31 @@ func (s *stream) Append(_ context.Context, payload []byte) (uint64, error) {
 	if s.fail {
 		return 0, errors.New("disk on fire")
 	}
+	if event.KindOf(payload) == event.KindMarker {
+		var m event.Marker
+		if err := m.UnmarshalBinary(payload); err != nil {
+			return 0, err
+		}
+		s.markers = append(s.markers, m)
+		s.seq++
+		return s.seq, nil
+	}
 	var e event.Entry
 	if err := e.UnmarshalBinary(payload); err != nil {
 		return 0, err
 	}
 	s.entries = append(s.entries, e)
-	return uint64(len(s.entries)), nil
+	s.seq++
+	return s.seq, nil
 }
 
 func setup(t *testing.T) (*httptest.Server, *stream, *identity.Store) {
+	t.Helper()
+	return setupWith(t, func(s api.Service) api.Service { return s })
+}
+
+// setupWith is setup with the IAM service wrapped by wrap.
+func setupWith(t *testing.T, wrap func(api.Service) api.Service) (*httptest.Server, *stream, *identity.Store) {
 	t.Helper()
 	ids, err := identity.Open(t.TempDir())
 	if err != nil {
@@ -66,7 +84,7 @@ func setup(t *testing.T) (*httptest.Server, *stream, *identity.Store) {
 	front := New(Options{
 		Verifier: auth.NewVerifier(auth.FromIdentity(ids), auth.DefaultOptions()),
 		Recorder: recorder.New(st, nil),
-		Services: []api.Service{iam.New(ids), sts.New()},
+		Services: []api.Service{wrap(iam.New(ids)), sts.New()},
 	})
 	srv := httptest.NewServer(front)
 	t.Cleanup(srv.Close)

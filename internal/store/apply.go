@@ -37,6 +37,9 @@ func (h *History) Apply(ctx context.Context, entries []event.Entry, through uint
 	if h.closed.Load() {
 		return ErrClosed
 	}
+	if err := h.recover(ctx); err != nil {
+		return fmt.Errorf("store: apply through %d: %w", through, err)
+	}
 	cur := h.cursor.Load()
 	if through < cur {
 		return fmt.Errorf("store: apply through %d: behind cursor %d", through, cur)
@@ -109,7 +112,13 @@ func (h *History) Apply(ctx context.Context, entries []event.Entry, through uint
 		return tx.exec("UPDATE "+stateTable+" SET cursor = $1", through)
 	})
 	if err != nil {
-		return errors.Join(fmt.Errorf("store: apply through %d: %w", through, err), h.undoLogs(touched, created))
+		err = fmt.Errorf("store: apply through %d: %w", through, err)
+		if h.suspect != nil {
+			// Whether it committed is known after the reopen, which cuts
+			// the logs to what committed rows reference (history_reopen.go).
+			return err
+		}
+		return errors.Join(err, h.undoLogs(touched, created))
 	}
 	for i, p := range touched {
 		p.rows.Add(int64(len(groups[starts[i]])))
@@ -127,9 +136,10 @@ func (h *History) Apply(ctx context.Context, entries []event.Entry, through uint
 	return nil
 }
 
-// undoLogs cuts the frames a failed Apply wrote and removes the logs of
-// partitions it would have created. Leftovers are harmless (no row points
-// at them; Open cuts or removes them) but waste space.
+// undoLogs cuts the frames an Apply that rolled back wrote and removes the
+// logs of partitions it would have created. Leftovers (a cut or removal that
+// failed) are harmless: no row points at them, the next Apply writes over
+// them from the committed end, and Open cuts or removes them.
 func (h *History) undoLogs(touched, created []*partition) error {
 	var errs []error
 	for _, p := range touched {

@@ -19,6 +19,9 @@ func (h *History) Expire(ctx context.Context, before time.Time) (int, error) {
 	if h.closed.Load() {
 		return 0, ErrClosed
 	}
+	if err := h.recover(ctx); err != nil {
+		return 0, fmt.Errorf("store: expire before %s: %w", before.Format(time.RFC3339), err)
+	}
 	set := h.parts.Load()
 	var victims []*partition
 	for _, p := range set.parts {
@@ -48,7 +51,7 @@ func (h *History) Expire(ctx context.Context, before time.Time) (int, error) {
 		return tx.exec(eventsViewSQL(kept.parts))
 	})
 	if err != nil {
-		h.parts.Store(set)
+		h.parts.Store(set) // a reopen, if the commit failed, reloads them as committed
 		return 0, fmt.Errorf("store: expire before %s: %w", before.Format(time.RFC3339), err)
 	}
 	// The partitions are gone; a log left behind is removed at next Open.

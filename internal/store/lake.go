@@ -25,7 +25,9 @@ var ErrLakeClosed = errors.New("store: lake is closed")
 // one DuckDB database, and user SQL run over them under lock-down (see
 // docs/LAKE.md, "Engine"). All methods are safe for concurrent use.
 type Lake struct {
-	db             *sql.DB
+	opts           LakeOptions // as opened (with defaults)
+	db             *sql.DB     // replaced by reopen: outside wmu and qmu, read it with handle
+	dbmu           sync.RWMutex
 	log            *slog.Logger
 	maxResultBytes int64
 	cat            *lakeCatalog
@@ -39,6 +41,12 @@ type Lake struct {
 	// configuration was locked (profiling counts EventsMatched).
 	conns  chan *queryConn
 	closed atomic.Bool
+	// suspect is why the database must be reopened before the next write
+	// (a failed commit, see lake_reopen.go); down is why it is not open
+	// (a reopen failed). suspect is guarded by wmu, down by qmu.
+	suspect   error
+	down      error
+	unsettled atomic.Bool // suspect is set (read without wmu)
 	// qmu is held shared by each query while it has a connection, and
 	// exclusively by Close.
 	qmu sync.RWMutex
@@ -58,18 +66,55 @@ const profilingMetrics = `{"OPERATOR_TYPE": "true", "OPERATOR_CARDINALITY": "tru
 
 // OpenLake opens (creating if needed) the Lake in opts.Dir, or an in-memory
 // Lake when opts.Dir is empty.
-func OpenLake(opts LakeOptions) (*Lake, error) {
+func OpenLake(opts LakeOptions) (*Lake, error) { return openLake(opts, true) }
+
+// openLake is OpenLake, with or without the row check at open.
+func openLake(opts LakeOptions, check bool) (*Lake, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	path := ""
 	if opts.Dir != "" {
 		if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
 			return nil, fmt.Errorf("store: create %s: %w", opts.Dir, err)
 		}
-		path = filepath.Join(opts.Dir, lakeDBFile)
 	}
+	began := time.Now()
+	l := &Lake{opts: opts, log: opts.Logger, maxResultBytes: opts.MaxResultBytes}
+	if err := l.open(context.Background()); err != nil {
+		return nil, fmt.Errorf("store: open lake %q: %w", l.path(), err)
+	}
+	var parts int
+	var events int64
+	for _, ps := range l.cat.parts {
+		for _, p := range ps {
+			parts++
+			events += p.rows
+		}
+	}
+	l.log.Info("lake open", "dir", opts.Dir, "stores", len(l.cat.parts), "partitions", parts, "events", events,
+		"took", time.Since(began).Round(time.Millisecond))
+	if !check {
+		return l, nil
+	}
+	if err := l.checkAtOpen(context.Background()); err != nil {
+		return nil, errors.Join(fmt.Errorf("store: open lake %q: %w", l.path(), err), l.Close())
+	}
+	return l, nil
+}
+
+// path is the database file, "" for an in-memory Lake.
+func (l *Lake) path() string {
+	if l.opts.Dir == "" {
+		return ""
+	}
+	return filepath.Join(l.opts.Dir, lakeDBFile)
+}
+
+// open opens the database and sets it up (OpenLake, and reopen after a
+// failed write); on failure nothing of it stays open.
+func (l *Lake) open(ctx context.Context) error {
+	opts, path := l.opts, l.path()
 	// Lock-down, first layer: no file, network or extension access, whatever
 	// the statement. The configuration is locked once the query connections
 	// are set up (below).
@@ -83,29 +128,22 @@ func OpenLake(opts LakeOptions) (*Lake, error) {
 	}
 	connector, err := duckdb.NewConnector(path+"?"+cfg.Encode(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("store: open lake %q: %w", path, err)
+		return err
 	}
 	db := sql.OpenDB(connector)
 	db.SetMaxIdleConns(4)
-	began := time.Now()
-	l := &Lake{db: db, log: opts.Logger, maxResultBytes: opts.MaxResultBytes, conns: make(chan *queryConn, opts.QueryConns)}
-	if err := l.setup(context.Background(), opts.QueryConns, path != ""); err != nil {
+	l.dbmu.Lock()
+	l.db = db
+	l.dbmu.Unlock()
+	l.conns = make(chan *queryConn, opts.QueryConns)
+	if err := l.setup(ctx, opts.QueryConns, path != ""); err != nil {
 		if l.mem != nil {
 			l.mem.close()
+			l.mem = nil
 		}
-		return nil, errors.Join(fmt.Errorf("store: open lake %q: %w", path, err), l.closeConns(), db.Close())
+		return errors.Join(err, l.closeConns(), db.Close())
 	}
-	var parts int
-	var events int64
-	for _, ps := range l.cat.parts {
-		for _, p := range ps {
-			parts++
-			events += p.rows
-		}
-	}
-	l.log.Info("lake open", "dir", opts.Dir, "stores", len(l.cat.parts), "partitions", parts, "events", events,
-		"took", time.Since(began).Round(time.Millisecond))
-	return l, nil
+	return nil
 }
 
 // setup sets the memory-related settings, creates the catalog and
@@ -124,19 +162,38 @@ func (l *Lake) setup(ctx context.Context, queryConns int, onDisk bool) error {
 		return fmt.Errorf("read memory limit: %w", err)
 	}
 	if onDisk {
+		// Closing must never checkpoint on its own: after a failed
+		// checkpoint DuckDB deletes the WAL on close, committed rows with it
+		// (Close checkpoints explicitly; see lake_reopen.go).
+		if _, err := l.db.ExecContext(ctx, noCheckpointOnShutdown); err != nil {
+			return fmt.Errorf("disable checkpoint on shutdown: %w", err)
+		}
 		threshold := max(memory/lakeCheckpointDivisor, lakeMinCheckpointThreshold)
 		if _, err := l.db.ExecContext(ctx, fmt.Sprintf("SET checkpoint_threshold = '%dB'", threshold)); err != nil {
 			return fmt.Errorf("set checkpoint threshold: %w", err)
 		}
 	}
-	if l.cat, err = loadLakeCatalog(ctx, l.db); err != nil {
+	cat, err := loadLakeCatalog(ctx, l.db)
+	if err != nil {
 		return err
+	}
+	for _, q := range lakeCheckDDL { // see lake_check.go
+		if _, err := l.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create lake check tables: %w", err)
+		}
+	}
+	if l.cat == nil {
+		l.cat = cat
+	} else { // reopen: the catalog as committed
+		l.cat.replace(cat)
 	}
 	if err := createLakeFunctions(ctx, l.db); err != nil {
 		return err
 	}
-	if l.tmpl, err = l.parseTemplates(ctx); err != nil {
-		return err
+	if l.tmpl == nil {
+		if l.tmpl, err = l.parseTemplates(ctx); err != nil {
+			return err
+		}
 	}
 	for range queryConns {
 		conn, err := l.db.Conn(ctx)
@@ -166,6 +223,11 @@ func (l *Lake) acquire(ctx context.Context) (*queryConn, error) {
 	if l.closed.Load() {
 		l.qmu.RUnlock()
 		return nil, ErrLakeClosed
+	}
+	if l.down != nil {
+		err := l.down
+		l.qmu.RUnlock()
+		return nil, err
 	}
 	select {
 	case qc := <-l.conns:
@@ -205,14 +267,14 @@ func (l *Lake) Close() error {
 	}
 	l.qmu.Lock() // wait for queries in flight
 	defer l.qmu.Unlock()
-	_, errCkpt := l.db.ExecContext(context.Background(), "CHECKPOINT")
-	if errCkpt != nil {
-		errCkpt = fmt.Errorf("checkpoint: %w", errCkpt)
+	if l.down != nil { // a reopen failed: nothing is open
+		return nil
 	}
 	if l.mem != nil {
 		l.mem.close()
 	}
-	if err := errors.Join(errCkpt, l.closeConns(), l.db.Close()); err != nil {
+	// A suspect database is not checkpointed: its WAL replays at the next open.
+	if err := closeDuckDB(l.db, l.suspect == nil, l.closeConns); err != nil {
 		return fmt.Errorf("store: close lake: %w", err)
 	}
 	return nil

@@ -19,6 +19,14 @@ func (l *Lake) Cursors(ctx context.Context) (map[string]uint64, error) {
 	if l.closed.Load() {
 		return nil, ErrLakeClosed
 	}
+	// After a failed commit the catalog's cursors are what was committed
+	// only once the database is reopened.
+	l.wmu.Lock()
+	err := l.recover(ctx)
+	l.wmu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("store: lake cursors: %w", err)
+	}
 	l.cat.mu.RLock()
 	defer l.cat.mu.RUnlock()
 	return maps.Clone(l.cat.cursors), nil
@@ -80,6 +88,9 @@ func (l *Lake) Import(ctx context.Context, store string, rows []lake.Row) (int, 
 func (l *Lake) write(ctx context.Context, rows []lake.Row, dedup bool, cursors map[string]uint64) (int64, error) {
 	if len(rows) == 0 && len(cursors) == 0 {
 		return 0, nil
+	}
+	if err := l.recover(ctx); err != nil {
+		return 0, err
 	}
 	var added []lakePart
 	var err error

@@ -21,6 +21,12 @@ import (
 // than twice the memory limit since that query started. (Memory is not
 // accounted per query: a query running when another blows up may be
 // stopped with it, if it started before the growth.)
+//
+// The watch is best effort: an operator that allocates in one call that
+// nothing interrupts outgrows it. The bound that holds whatever the
+// statement is the engine's process (internal/lakeproc): cairn runs this
+// Lake in a child limited to the memory limit plus a margin (RLIMIT_AS),
+// killed when a cancelled query does not stop.
 
 // memWatchInterval is how often the watch samples the resident size.
 const memWatchInterval = 50 * time.Millisecond

@@ -36,6 +36,9 @@ func (l *Lake) dropParts(ctx context.Context, store string, match func(lakePart)
 	if l.closed.Load() {
 		return 0, ErrLakeClosed
 	}
+	if err := l.recover(ctx); err != nil { // before taking the catalog, which a reopen replaces
+		return 0, err
+	}
 	l.cat.mu.Lock()
 	defer l.cat.mu.Unlock()
 	var victims []lakePart
@@ -53,6 +56,10 @@ func (l *Lake) dropParts(ctx context.Context, store string, match func(lakePart)
 				return err
 			}
 			if err := tx.exec("DELETE FROM "+lakePartsTable+" WHERE tbl = $1", p.table); err != nil {
+				return err
+			}
+			// A partition made again later is checked from its first row.
+			if err := tx.exec("DELETE FROM "+lakeCheckedTable+" WHERE tbl = $1", p.table); err != nil {
 				return err
 			}
 		}
@@ -73,7 +80,7 @@ func (l *Lake) Size(ctx context.Context, store string, since time.Time) (events,
 	}
 	l.cat.mu.RLock()
 	defer l.cat.mu.RUnlock()
-	events, bytes, err = exposedSize(ctx, l.db, l.cat.storeParts(store), since)
+	events, bytes, err = exposedSize(ctx, l.handle(), l.cat.storeParts(store), since)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: lake size of %s: %w", store, err)
 	}

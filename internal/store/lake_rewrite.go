@@ -454,7 +454,7 @@ func (l *Lake) deserialize(ctx context.Context, doc any) (string, error) {
 		return "", err
 	}
 	var out string
-	if err := l.db.QueryRowContext(ctx, "SELECT json_deserialize_sql(CAST($1 AS JSON))", in).Scan(&out); err != nil {
+	if err := l.handle().QueryRowContext(ctx, "SELECT json_deserialize_sql(CAST($1 AS JSON))", in).Scan(&out); err != nil {
 		return "", fmt.Errorf("print statement: %w", err)
 	}
 	return out, nil
@@ -481,7 +481,7 @@ func (l *Lake) label(ctx context.Context, r *rewriter) error {
 		args[i] = doc
 		calls[i] = fmt.Sprintf("json_deserialize_sql(CAST($%d AS JSON))", i+1)
 	}
-	rows, err := l.db.QueryContext(ctx, "SELECT "+strings.Join(calls, ", "), args...)
+	rows, err := l.handle().QueryContext(ctx, "SELECT "+strings.Join(calls, ", "), args...)
 	if err != nil {
 		return fmt.Errorf("label rewritten columns: %w", err)
 	}

@@ -8,9 +8,19 @@ import (
 	"io"
 )
 
-// inTx runs fn in one transaction of the Lake's database.
+// inTx runs fn in one transaction of the Lake's database. A failed COMMIT
+// (or an invalidated database) marks the database for reopening before the
+// next write (see lake_reopen.go); the error wraps errCommitFailed then. The
+// caller holds wmu and has called recover.
 func (l *Lake) inTx(ctx context.Context, fn func(tx *rawTx) error) error {
-	return inTx(ctx, l.db, fn)
+	if l.down != nil {
+		return l.down
+	}
+	err := commitTx(ctx, l.db, fn)
+	if needsReopen(err) {
+		l.markSuspect(err)
+	}
+	return err
 }
 
 // query runs a statement on the transaction's connection and calls fn with

@@ -47,7 +47,10 @@ type parsed struct {
 // parse has DuckDB parse sql; errors wrap lake.ErrInvalidQuery.
 func (l *Lake) parse(ctx context.Context, sql string) (*parsed, error) {
 	var out string
-	if err := l.db.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(CAST($1 AS VARCHAR)) AS VARCHAR)", sql).Scan(&out); err != nil {
+	if err := l.ready(ctx); err != nil {
+		return nil, fmt.Errorf("parse statement: %w", err)
+	}
+	if err := l.handle().QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(CAST($1 AS VARCHAR)) AS VARCHAR)", sql).Scan(&out); err != nil {
 		return nil, fmt.Errorf("parse statement: %w", err)
 	}
 	doc, err := decodeJSON(out)

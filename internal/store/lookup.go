@@ -47,10 +47,16 @@ func (h *History) Lookup(ctx context.Context, q Query) ([]event.Entry, error) {
 	if hi.Before(lo) {
 		return nil, nil
 	}
+	if err := h.ready(ctx); err != nil {
+		return nil, fmt.Errorf("store: lookup: %w", err)
+	}
 	h.dropMu.RLock()
 	defer h.dropMu.RUnlock()
 	if h.closed.Load() {
 		return nil, ErrClosed
+	}
+	if h.down != nil {
+		return nil, fmt.Errorf("store: lookup: %w", h.down)
 	}
 	cands, rare := candidates(h.parts.Load(), pl.key, lo, hi)
 	if len(cands) == 0 {

@@ -23,7 +23,8 @@ import (
 // walCheckpointThreshold is DuckDB's checkpoint_threshold: the WAL size that
 // triggers an automatic checkpoint. Larger than DuckDB's 16MB default so the
 // partially filled newest row group is rewritten less often under ingest.
-const walCheckpointThreshold = "128MB"
+// A variable so that tests can make every commit checkpoint.
+var walCheckpointThreshold = "128MB"
 
 // maxIdleConns keeps DuckDB connections around for concurrent lookups.
 const maxIdleConns = 16
@@ -34,7 +35,8 @@ var ErrClosed = errors.New("store: history is closed")
 // History is the event-history store. All methods are safe for concurrent
 // use; Apply and Expire are serialised internally.
 type History struct {
-	db         *sql.DB
+	opts       Options // as opened (with defaults)
+	db         *sql.DB // replaced by a reopen, under wmu and dropMu
 	log        *slog.Logger
 	width      time.Duration
 	recordsDir string
@@ -49,6 +51,12 @@ type History struct {
 	filtersThrough uint64 // cursor at which the stored filters were saved
 	sinceSave      int    // rows applied since then
 	frameBuf       []byte // record-log frames being written
+	// suspect is why the database must be reopened before its next use (a
+	// failed commit, history_reopen.go); down is why it is not open (a
+	// reopen failed; also guarded by dropMu).
+	suspect   error
+	down      error
+	unsettled atomic.Bool // suspect is set (read without wmu)
 
 	// dropMu: lookups hold it shared; Expire takes it exclusively, after
 	// unpublishing partitions, to wait out lookups still reading them.
@@ -65,27 +73,10 @@ func Open(opts Options) (*History, error) {
 	if err := os.MkdirAll(recDir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: create %s: %w", recDir, err)
 	}
-	path := filepath.Join(opts.Dir, dbFileName)
-	cfg := url.Values{
-		"threads":                      {strconv.Itoa(opts.Threads)},
-		"memory_limit":                 {opts.MemoryLimit},
-		"checkpoint_threshold":         {walCheckpointThreshold},
-		"enable_external_access":       {"false"},
-		"autoinstall_known_extensions": {"false"},
-		"autoload_known_extensions":    {"false"},
-		"allow_community_extensions":   {"false"},
-		"lock_configuration":           {"true"},
-	}
-	connector, err := duckdb.NewConnector(path+"?"+cfg.Encode(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	db := sql.OpenDB(connector)
-	db.SetMaxIdleConns(maxIdleConns)
-	h := &History{db: db, log: opts.Logger, width: opts.PartitionWidth, recordsDir: recDir}
+	h := &History{log: opts.Logger, opts: opts, width: opts.PartitionWidth, recordsDir: recDir}
 	began := time.Now()
-	if err := h.load(context.Background(), opts.PartitionWidth); err != nil {
-		return nil, errors.Join(fmt.Errorf("store: open %s: %w", path, err), h.closeLogs(), db.Close())
+	if err := h.open(context.Background()); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", h.dbPath(), err)
 	}
 	var rows int64
 	var filterBytes int
@@ -97,6 +88,40 @@ func Open(opts Options) (*History, error) {
 	h.log.Info("history store open", "dir", opts.Dir, "partitions", len(parts), "events", rows,
 		"cursor", h.cursor.Load(), "filter_bytes", filterBytes, "took", time.Since(began).Round(time.Millisecond))
 	return h, nil
+}
+
+func (h *History) dbPath() string { return filepath.Join(h.opts.Dir, dbFileName) }
+
+// open opens the database and loads the store (Open, and the reopen after a
+// failed commit, history_reopen.go); on failure nothing of it stays open.
+func (h *History) open(ctx context.Context) error {
+	cfg := url.Values{
+		"threads":                      {strconv.Itoa(h.opts.Threads)},
+		"memory_limit":                 {h.opts.MemoryLimit},
+		"checkpoint_threshold":         {walCheckpointThreshold},
+		"enable_external_access":       {"false"},
+		"autoinstall_known_extensions": {"false"},
+		"autoload_known_extensions":    {"false"},
+		"allow_community_extensions":   {"false"},
+	}
+	connector, err := duckdb.NewConnector(h.dbPath()+"?"+cfg.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxIdleConns(maxIdleConns)
+	h.db = db
+	// Closing never checkpoints on its own (duckdb_commit.go); then the
+	// configuration is locked.
+	for _, q := range []string{noCheckpointOnShutdown, "SET lock_configuration = true"} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return errors.Join(fmt.Errorf("configure: %w", err), db.Close())
+		}
+	}
+	if err := h.load(ctx, h.width); err != nil {
+		return errors.Join(err, h.closeLogs(), db.Close())
+	}
+	return nil
 }
 
 // load creates the catalog if needed and loads state, partitions and filters.
@@ -284,15 +309,20 @@ func (h *History) catchUpFilter(ctx context.Context, p *partition, from uint64) 
 	return len(keys), nil
 }
 
-// Cursor returns the last applied stream seq, 0 if none.
+// Cursor returns the last applied stream seq, 0 if none; after a failed
+// commit, the one on disk (the database is reopened first).
 func (h *History) Cursor(ctx context.Context) (uint64, error) {
 	if h.closed.Load() {
 		return 0, ErrClosed
 	}
+	if err := h.ready(ctx); err != nil { // the cursor as committed
+		return 0, fmt.Errorf("store: cursor: %w", err)
+	}
 	return h.cursor.Load(), nil
 }
 
-// Close saves the partition filters, checkpoints and closes the database.
+// Close saves the partition filters, checkpoints and closes the database
+// (after a failed commit, it only closes it).
 func (h *History) Close() error {
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
@@ -301,17 +331,18 @@ func (h *History) Close() error {
 	}
 	h.dropMu.Lock() // wait for lookups in flight
 	defer h.dropMu.Unlock()
-	ctx := context.Background()
-	errSave := h.inTx(ctx, func(tx *rawTx) error { return h.saveFiltersTx(tx, h.cursor.Load()) })
-	if errSave == nil {
-		h.markFiltersSaved(h.cursor.Load())
+	if h.down != nil { // a reopen failed: nothing is open
+		return nil
 	}
-	_, errCkpt := h.db.ExecContext(ctx, "CHECKPOINT")
-	if errCkpt != nil {
-		errCkpt = fmt.Errorf("checkpoint: %w", errCkpt)
+	var errSave error
+	if h.suspect == nil { // else the WAL replays, and filters catch up, at the next open
+		errSave = h.inTx(context.Background(), func(tx *rawTx) error { return h.saveFiltersTx(tx, h.cursor.Load()) })
+		if errSave == nil {
+			h.markFiltersSaved(h.cursor.Load())
+		}
 	}
-	errClose := h.db.Close()
-	if err := errors.Join(errSave, errCkpt, errClose, h.closeLogs()); err != nil {
+	// A suspect database is not checkpointed (duckdb_commit.go).
+	if err := errors.Join(errSave, closeDuckDB(h.db, h.suspect == nil), h.closeLogs()); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil

@@ -18,11 +18,6 @@ type rawTx struct {
 	conn driver.Conn
 }
 
-// inTx runs fn between BEGIN and COMMIT, rolling back if either fails.
-func (h *History) inTx(ctx context.Context, fn func(tx *rawTx) error) error {
-	return inTx(ctx, h.db, fn)
-}
-
 // inTx runs fn between BEGIN and COMMIT on one raw connection of db (the
 // driver connection, for statements go-duckdb only offers there), rolling
 // back if either fails.

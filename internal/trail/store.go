@@ -90,6 +90,10 @@ func (s *Store) Close() error { return s.js.Close() }
 // Dir is the store's directory.
 func (s *Store) Dir() string { return s.js.Dir() }
 
+// Applied reports whether the call recorded at stream seq committed a change
+// here (jsonstore.Store.Applied), for recovery (settle.BySeq).
+func (s *Store) Applied(seq uint64) (applied, known bool) { return s.js.Applied(seq) }
+
 // Get returns the account's trail with this ARN.
 func (s *Store) Get(account, arn string) (Trail, bool) { return s.js.Load().get(account, arn) }
 

@@ -88,10 +88,14 @@ func (tx *Tx) Delete(account, arn string) error {
 // Commit writes the staged changes atomically, publishes them and notifies
 // subscribers. On error nothing changed, on disk or in memory. A Tx without
 // changes commits without I/O or notification.
-func (tx *Tx) Commit() error {
+func (tx *Tx) Commit() error { return tx.CommitAt(0) }
+
+// CommitAt commits like Commit and records seq, the stream seq of the call
+// making the change, with it (jsonstore.Tx.CommitAt; Store.Applied).
+func (tx *Tx) CommitAt(seq uint64) error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if err := tx.tx.Commit(); err != nil {
+	if err := tx.tx.CommitAt(seq); err != nil {
 		return fmt.Errorf("commit trail change: %w", err)
 	}
 	return nil

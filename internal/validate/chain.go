@@ -381,7 +381,7 @@ func (v *validator) chainStart(r *region, d, older *digestObj) {
 	dStart := d.startTime(iv)
 	if older == nil {
 		if v.opts.Continuous && dStart.Sub(v.start) > v.grace(iv) {
-			v.addProblem(r, nil, Problem{Kind: ChainTruncated, Severity: Warning, Bucket: d.bucket, Key: d.key, Time: dStart,
+			v.addProblem(r, nil, Problem{Kind: ChainTruncated, Severity: Error, Bucket: d.bucket, Key: d.key, Time: dStart,
 				Detail: fmt.Sprintf("the oldest digest chain starts at %s, %s after the start of the range, although the trail was logging throughout: earlier digests are missing or were not delivered", fmtTime(dStart), dStart.Sub(v.start))})
 		}
 		return
@@ -391,7 +391,7 @@ func (v *validator) chainStart(r *region, d, older *digestObj) {
 	v.addProblem(r, nil, Problem{Kind: ChainRestarted, Severity: Info, Bucket: d.bucket, Key: d.key, Time: oEnd,
 		Detail: fmt.Sprintf("No log files were delivered by CloudTrail between %s and %s (%s: digest chain restarted at %s)", fmtTime(oEnd), fmtTime(dStart), r.name, s3url(d.bucket, d.key))})
 	if gap := dStart.Sub(oEnd); v.opts.Continuous && gap > iv+v.grace(iv) {
-		v.addProblem(r, nil, Problem{Kind: ChainTruncated, Severity: Warning, Bucket: older.bucket, Key: older.key, Time: oEnd,
+		v.addProblem(r, nil, Problem{Kind: ChainTruncated, Severity: Error, Bucket: older.bucket, Key: older.key, Time: oEnd,
 			Detail: fmt.Sprintf("the digest chain ends at %s and the next one starts at %s (%s): a gap of %s (about %d digests) although the trail was logging throughout",
 				fmtTime(oEnd), fmtTime(dStart), s3url(d.bucket, d.key), gap, int(math.Round(float64(gap)/float64(iv))))})
 	}
@@ -633,8 +633,8 @@ func (v *validator) checkCoverage(r *region) {
 	}
 	effEnd := minTime(v.end, v.now)
 	switch {
-	case newest == nil && (len(logs) > 0 || len(v.opts.Regions) > 0):
-		v.addProblem(r, nil, Problem{Kind: ChainTruncated, Severity: Warning, Time: v.start,
+	case newest == nil && (len(logs) > 0 || len(v.opts.Regions) > 0 || r.name == v.opts.Trail.HomeRegion):
+		v.addProblem(r, nil, Problem{Kind: ChainTruncated, Severity: Error, Time: v.start,
 			Detail: fmt.Sprintf("no digest files between %s and %s although the trail was logging throughout", fmtTime(v.start), fmtTime(effEnd))})
 	case newest != nil && effEnd.Sub(newest.end) > step+v.grace(step):
 		d := newest.digest
@@ -643,6 +643,6 @@ func (v *validator) checkCoverage(r *region) {
 		if pending > 0 {
 			detail += fmt.Sprintf("; %d log file(s) delivered after it are in no digest", pending)
 		}
-		v.addProblem(r, nil, Problem{Kind: ChainTruncated, Severity: Warning, Bucket: d.bucket, Key: d.key, Time: newest.end, Detail: detail})
+		v.addProblem(r, nil, Problem{Kind: ChainTruncated, Severity: Error, Bucket: d.bucket, Key: d.key, Time: newest.end, Detail: detail})
 	}
 }

@@ -207,3 +207,12 @@ func (m *memStore) List(_ context.Context, b string, o bucket.ListOptions) (buck
 }
 
 var _ bucket.Store = (*memStore)(nil)
+
+// setModified sets an object's LastModified.
+func (m *memStore) setModified(b, key string, t time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o := m.buckets[b][key]
+	o.info.LastModified = t
+	m.buckets[b][key] = o
+}

@@ -91,9 +91,10 @@ type digestObj struct {
 	keyEnd      time.Time
 	keyOK       bool // key is a digest key of this trail and region
 	backfill    bool
-	listed      bool // found by listing (else reached through a link, or inferred)
-	boundary    bool // before the range: fetched only to check the link into it
-	inferred    bool // never seen: its absence is inferred from a time gap
+	listed      bool      // found by listing (else reached through a link, or inferred)
+	modified    time.Time // LastModified in the listing
+	boundary    bool      // before the range: fetched only to check the link into it
+	inferred    bool      // never seen: its absence is inferred from a time gap
 	missing     bool
 	readErr     string // why it cannot be read (gzip, JSON, access denied)
 
@@ -171,6 +172,21 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 			return Report{}, err
 		}
 	}
+	if len(opts.Regions) == 0 {
+		// Regions the anchor knows, and the home region (whose chain runs
+		// even without log files), are checked even when the bucket has
+		// nothing left of them.
+		if opts.Anchor != nil {
+			for _, rec := range opts.Anchor.Records {
+				if e := rec.EndTime(); rec.Bucket == opts.Trail.Bucket && !e.Before(v.start) && !e.After(v.listEnd) {
+					names = append(names, rec.Region)
+				}
+			}
+		}
+		if opts.Continuous || !opts.ChainEnd.IsZero() || opts.Anchor != nil {
+			names = append(names, opts.Trail.HomeRegion)
+		}
+	}
 	names = slices.Compact(slices.Sorted(slices.Values(names)))
 	for _, n := range names {
 		v.regions = append(v.regions, &region{name: n, digests: map[objKey]*digestObj{}, windows: map[[2]int64]bool{}})
@@ -210,7 +226,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	v.logProblems()
 	for _, r := range v.regions {
 		v.checkCoverage(r)
+		v.checkAnchor(r)
+		v.checkAnchorSink(r)
 	}
+	v.checkChainEnd()
 	stopProgress()
 	rep := v.report()
 	rep.Elapsed = time.Since(began)
@@ -353,7 +372,7 @@ func (v *validator) listDigests(r *region) {
 			if end.Before(v.start) {
 				continue
 			}
-			d := &digestObj{region: r, bucket: b, key: o.Key, keyEnd: end, keyOK: true, backfill: backfill, listed: true}
+			d := &digestObj{region: r, bucket: b, key: o.Key, keyEnd: end, keyOK: true, backfill: backfill, listed: true, modified: o.LastModified}
 			v.mu.Lock()
 			r.digests[objKey{b, o.Key}] = d
 			v.mu.Unlock()

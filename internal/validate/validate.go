@@ -12,6 +12,9 @@
 //   - digests no link reaches, log files in the bucket that no digest lists,
 //     and (when the trail was logging throughout) chains that end early are
 //     reported;
+//   - it knows where the chain must end: the producer's latest digest
+//     delivery (Options.ChainEnd) and, with an anchor (Options.Anchor), every
+//     digest delivered, whose hash and signature must match (anchor.go);
 //   - digests and log files are fetched by a bounded pool of workers, log
 //     files streamed through gunzip and SHA-256.
 package validate
@@ -59,13 +62,25 @@ type Options struct {
 	DigestInterval time.Duration
 	// Continuous says the trail was logging (with validation) throughout the
 	// range: a chain whose newest digest ends more than DigestInterval+Grace
-	// before EndTime (or Now), or a gap between two chains, is then a
-	// ChainTruncated problem.
+	// before EndTime (or Now), a chain starting late, a gap between two
+	// chains, or no digest at all in the home region, is then a
+	// ChainTruncated error.
 	Continuous bool
 	// Grace is the delivery delay tolerated by the Continuous checks.
 	// Default: half the digest interval, at least a minute (AWS: 30 minutes).
 	Grace time.Duration
-	// Strict makes warnings (ChainTruncated, LogUncovered) errors.
+	// ChainEnd is when the producer last delivered a digest (GetTrailStatus
+	// LatestDigestDeliveryTime), zero if unknown. When it falls in the range
+	// (and every region is checked), the newest digest in the bucket must
+	// have been stored then: otherwise the newest digests were removed
+	// (ChainTruncated, an error). ChainEndSource names it in messages.
+	ChainEnd       time.Time
+	ChainEndSource string
+	// Anchor, if set, is what the trail's digest anchor holds: the digests
+	// in the bucket must be exactly the anchored ones (AnchorMismatch,
+	// AnchorMissing, NotAnchored).
+	Anchor *Anchored
+	// Strict makes warnings (LogUncovered, NotAnchored) errors.
 	Strict bool
 	// Parallel bounds concurrent object reads. Default 4×GOMAXPROCS.
 	Parallel int
@@ -153,8 +168,22 @@ const (
 	ChainRestarted Kind = "chain-restarted"
 	// With Options.Continuous: the newest digest ends well before the end of
 	// the range, a chain starts well after its start, or two chains leave a
-	// gap. Warning.
+	// gap; with Options.ChainEnd: the newest digest was stored before the
+	// producer's latest digest delivery. Error.
 	ChainTruncated Kind = "chain-truncated"
+	// With Options.Anchor: a digest whose hash or signature differs from
+	// the anchored one (rewritten), or the summary naming the first digest
+	// that differs.
+	AnchorMismatch Kind = "anchor-mismatch"
+	// With Options.Anchor: an anchored digest is not in the bucket.
+	AnchorMissing Kind = "anchor-missing"
+	// With Options.Anchor: a digest in the bucket the anchor does not hold
+	// (an error; a warning for one just stored, info for one older than
+	// the anchor's first record).
+	NotAnchored Kind = "not-anchored"
+	// With Options.Anchor: a chain restarts although the anchored chain
+	// before it has no final digest. Warning; error with Continuous.
+	AnchorRestart Kind = "anchor-restart"
 )
 
 // Problem is one finding.

@@ -280,12 +280,9 @@ func TestChainRestart(t *testing.T) {
 	o := f.options(base, base.Add(8*time.Hour))
 	o.Continuous = true
 	rep = f.run(o)
-	if !rep.OK() || len(findProblems(rep, ChainTruncated, f.all["us-east-1"][2].key)) != 1 {
+	// The trail was logging throughout: a gap is history removed (exit 1).
+	if rep.OK() || len(findProblems(rep, ChainTruncated, f.all["us-east-1"][2].key)) != 1 {
 		t.Fatalf("continuous:\n%s", dumpProblems(rep))
-	}
-	o.Strict = true
-	if rep = f.run(o); rep.OK() {
-		t.Fatalf("strict:\n%s", dumpProblems(rep))
 	}
 
 	// Log files delivered in the gap are in no digest: a warning.
@@ -334,7 +331,7 @@ func TestKeyOutsideWindow(t *testing.T) {
 	}
 }
 
-// TestTruncatedEnd: with Continuous, a chain that stops early is a warning.
+// TestTruncatedEnd: with Continuous, a chain that stops early is an error.
 func TestTruncatedEnd(t *testing.T) {
 	f := newFixture(t)
 	f.build(4, 2, "us-east-1")
@@ -347,12 +344,8 @@ func TestTruncatedEnd(t *testing.T) {
 	o.Continuous = true
 	rep = f.run(o)
 	ps := findProblems(rep, ChainTruncated, f.all["us-east-1"][3].key)
-	if !rep.OK() || len(ps) != 1 || ps[0].Severity != Warning || !strings.Contains(ps[0].Detail, "1 log file(s) delivered after it") {
+	if rep.OK() || len(ps) != 1 || ps[0].Severity != Error || !strings.Contains(ps[0].Detail, "1 log file(s) delivered after it") {
 		t.Fatalf("continuous:\n%s", dumpProblems(rep))
-	}
-	o.Strict = true
-	if rep = f.run(o); rep.OK() {
-		t.Fatalf("strict:\n%s", dumpProblems(rep))
 	}
 	// Deleting the newest digests is only visible this way.
 	f2 := newFixture(t)
@@ -406,7 +399,7 @@ func TestRegionWithoutDigests(t *testing.T) {
 	}
 	o.Continuous = true
 	rep = f.run(o)
-	if ps := findProblems(rep, ChainTruncated, ""); len(ps) != 1 || ps[0].Region != "eu-west-1" || ps[0].Key != "" || !strings.HasPrefix(ps[0].String(), "Region\teu-west-1\tWARNING: ") {
+	if ps := findProblems(rep, ChainTruncated, ""); len(ps) != 1 || ps[0].Region != "eu-west-1" || ps[0].Key != "" || !strings.HasPrefix(ps[0].String(), "Region\teu-west-1\tINVALID: ") {
 		t.Fatalf("%s", dumpProblems(rep))
 	}
 }

@@ -58,6 +58,29 @@ func BenchmarkPut(b *testing.B) {
 		})
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
 	})
+	// recorded: a PutObject of the S3 API (StagePut, CommitAt with its
+	// seq): the applied log's line is one more fsync per object.
+	b.Run("recorded-parallel", func(b *testing.B) {
+		s, _ := setup(b)
+		ctx := context.Background()
+		var seq atomic.Int64
+		b.SetParallelism(4)
+		start := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				n := seq.Add(1)
+				p, err := s.StagePut(ctx, "logs", fmt.Sprintf("objs/%02d/f%08d", n%28, n), bytes.NewReader(body), bucket.PutOptions{Size: int64(len(body))})
+				if err == nil {
+					err = p.(*staged).CommitAt(uint64(n))
+				}
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+	})
 }
 
 // plant writes an object file directly (no fsync), to build big buckets fast.

@@ -21,6 +21,7 @@ type bucketMeta struct {
 	Region  string    `json:"region,omitempty"`
 	Owner   string    `json:"owner,omitempty"`
 	Created time.Time `json:"created"`
+	Seq     uint64    `json:"seq,omitempty"` // stream seq of the CreateBucket call
 }
 
 // normRegion maps us-east-1 to "", as S3 reports its location constraint.
@@ -87,7 +88,7 @@ func (s *Store) buildBucketDir(dir string, opts bucket.CreateOptions) error {
 	if err := os.Mkdir(filepath.Join(dir, tmpDirName), dirPerm); err != nil {
 		return err
 	}
-	data, err := json.Marshal(bucketMeta{Region: normRegion(opts.Region), Owner: opts.Owner, Created: s.now().UTC()})
+	data, err := json.Marshal(bucketMeta{Region: normRegion(opts.Region), Owner: opts.Owner, Created: s.now().UTC(), Seq: opts.Seq})
 	if err != nil {
 		return err
 	}
@@ -175,4 +176,22 @@ func randomName() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// CreatedBy reports the stream seq of the CreateBucket call that created the
+// bucket (written with it, atomically), 0 if unknown; exists is false when
+// there is no such bucket.
+func (s *Store) CreatedBy(name string) (seq uint64, exists bool, err error) {
+	data, err := os.ReadFile(filepath.Join(s.bucketDir(name), metaName))
+	if os.IsNotExist(err) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("bucket %s: %w", name, err)
+	}
+	var m bucketMeta
+	if err := json.Unmarshal(data, &m); err != nil {
+		return 0, true, fmt.Errorf("bucket %s: corrupt metadata: %w", name, err)
+	}
+	return m.Seq, true, nil
 }

@@ -13,11 +13,25 @@ import (
 // Delete removes the object, then the directories its removal left empty
 // (never the bucket directory). Deleting a missing key is not an error.
 func (s *Store) Delete(ctx context.Context, bucketName, key string) error {
+	return s.DeleteAt(ctx, bucketName, key, 0)
+}
+
+// DeleteAt deletes like Delete; seq, the stream seq of the call deleting
+// the object (0: none), is first made durable in the applied log, so that
+// ObjectApplied can tell after a crash whether the delete took effect.
+func (s *Store) DeleteAt(ctx context.Context, bucketName, key string, seq uint64) error {
+	unlock := s.applied.LockKey(bucketName, key) // before mu, as in staged.CommitAt
+	defer unlock()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	dir, path, err := s.objectPath(bucketName, key)
 	if err != nil {
 		return fmt.Errorf("delete %s/%s: %w", bucketName, key, err)
+	}
+	if seq != 0 {
+		if err := s.applied.Append(AppliedLine{Seq: seq, Op: "delete", Bucket: bucketName, Key: key}); err != nil {
+			return fmt.Errorf("delete %s/%s: %w", bucketName, key, err)
+		}
 	}
 	if err := os.Remove(path); err != nil {
 		if os.IsNotExist(err) {

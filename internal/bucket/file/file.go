@@ -65,6 +65,8 @@ type Store struct {
 	// durable records directories whose entry in their parent is known to be
 	// fsync'd, so that publishing an object syncs each ancestor at most once.
 	durable sync.Map // path → struct{}
+
+	applied *AppliedLog // applied.go
 }
 
 var (
@@ -100,6 +102,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		lock.Close()
 		return nil, fmt.Errorf("file bucket store %s: %w", dir, err)
 	}
+	if s.applied, err = OpenAppliedLog(filepath.Join(dir, appliedName)); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("file bucket store %s: %w", dir, err)
+	}
 	return s, nil
 }
 
@@ -107,6 +113,10 @@ func Open(dir string, opts Options) (*Store, error) {
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
+	}
+	if err := s.applied.Close(); err != nil {
+		s.lock.Close()
+		return fmt.Errorf("file bucket store: close applied log: %w", err)
 	}
 	if err := s.lock.Close(); err != nil {
 		return fmt.Errorf("file bucket store: release lock: %w", err)

@@ -32,6 +32,9 @@ type meta struct {
 	ContentType  string            `json:"contentType,omitempty"`
 	Metadata     map[string]string `json:"metadata,omitempty"`
 	LastModified time.Time         `json:"lastModified"`
+	// Stage is the random ID of the write that stored the object, named by
+	// the applied log's line for it (applied.go).
+	Stage string `json:"stage,omitempty"`
 }
 
 func (m *meta) info() bucket.ObjectInfo {

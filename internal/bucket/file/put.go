@@ -49,6 +49,7 @@ type staged struct {
 	dir    string // bucket directory
 	tmp    string
 	info   bucket.ObjectInfo
+	stage  string // the object's stage ID (applied.go)
 
 	mu   sync.Mutex
 	done bool
@@ -86,7 +87,7 @@ func (s *Store) stage(ctx context.Context, bucketName, key string, body io.Reade
 		os.Remove(p.tmp)
 		return fail(err)
 	}
-	p.info = m.info()
+	p.info, p.stage = m.info(), m.Stage
 	return p, nil
 }
 
@@ -135,18 +136,32 @@ func writeObject(ctx context.Context, f *os.File, key string, body io.Reader, op
 		}
 		md[strings.ToLower(k)] = v
 	}
-	m := &meta{Key: key, Size: n, ETag: etag, ContentType: ct, Metadata: md, LastModified: now().UTC()}
+	m := &meta{Key: key, Size: n, ETag: etag, ContentType: ct, Metadata: md, LastModified: now().UTC(), Stage: newStageID()}
 	return m, writeMeta(f, m)
 }
 
 // Commit publishes the staged object atomically (rename, then directory fsync).
-func (p *staged) Commit() error {
+func (p *staged) Commit() error { return p.CommitAt(0) }
+
+// CommitAt publishes like Commit; seq, the stream seq of the call writing
+// the object (0: none), is first made durable in the applied log with the
+// object's stage ID, so that ObjectApplied can tell after a crash whether
+// the write took effect.
+func (p *staged) CommitAt(seq uint64) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.done {
 		return fmt.Errorf("put %s/%s: already committed or aborted", p.bucket, p.info.Key)
 	}
 	p.done = true
+	unlock := p.s.applied.LockKey(p.bucket, p.info.Key)
+	defer unlock()
+	if seq != 0 {
+		if err := p.s.applied.Append(AppliedLine{Seq: seq, Op: "put", Bucket: p.bucket, Key: p.info.Key, Stage: p.stage}); err != nil {
+			os.Remove(p.tmp)
+			return fmt.Errorf("put %s/%s: %w", p.bucket, p.info.Key, err)
+		}
+	}
 	if err := p.s.publish(p.bucket, p.dir, p.tmp, p.info.Key); err != nil {
 		os.Remove(p.tmp)
 		return fmt.Errorf("put %s/%s: %w", p.bucket, p.info.Key, err)

@@ -19,12 +19,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cairn-audit/cairn/internal/bucket"
+	"github.com/cairn-audit/cairn/internal/outbound"
 )
 
 // Options configure a Store.
@@ -41,8 +43,15 @@ type Options struct {
 	// VirtualHostStyle is set (for endpoints that require virtual hosts).
 	PathStyle        bool
 	VirtualHostStyle bool
-	// HTTPClient makes the requests. Default: the SDK's.
+	// HTTPClient makes the requests. Default: an outbound client with the
+	// Outbound deadlines (tests may give their own).
 	HTTPClient *http.Client
+	// Outbound sets the connect, TLS, response-header and progress deadlines
+	// of each request; zero fields take outbound's defaults.
+	Outbound outbound.Options
+	// OperationTimeout bounds one operation, SDK retries included (see
+	// operationDeadline). Default DefaultOperationTimeout.
+	OperationTimeout time.Duration
 	// RetryMaxAttempts bounds attempts per request. Default (0): the SDK's (3).
 	RetryMaxAttempts int
 	// TempDir receives the temp files bodies of unknown length, or that cannot
@@ -90,7 +99,17 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.HTTPClient != nil {
 		so.HTTPClient = opts.HTTPClient
+	} else {
+		so.HTTPClient = httpClient(opts.Outbound)
 	}
+	if opts.OperationTimeout <= 0 {
+		opts.OperationTimeout = DefaultOperationTimeout
+	}
+	endpoint := opts.Endpoint
+	if endpoint == "" {
+		endpoint = "https://s3." + opts.Region + ".amazonaws.com"
+	}
+	so.APIOptions = append(so.APIOptions, operationDeadline(opts.OperationTimeout, endpoint))
 	return &Store{client: s3.New(so), region: opts.Region, tempDir: opts.TempDir}, nil
 }
 
