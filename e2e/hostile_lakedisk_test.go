@@ -22,18 +22,9 @@ import (
 // every acknowledged call is in the store exactly once and intact, eventData
 // reads, and so after a restart and by `cairn lake check`.
 func TestHostileLakeDiskFull(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
 	data := t.TempDir()
 	engine := filepath.Join(data, "lake", "engine")
-	if err := os.MkdirAll(engine, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", engine).CombinedOutput(); err != nil {
-		t.Skipf("mount tmpfs: %v: %s", err, out)
-	}
-	t.Cleanup(func() { lakeDiskUnmount(t, engine) }) // after the server's cleanup (LIFO)
+	mountTmpfs(t, engine, "24m")
 	s := startServerIn(t, data)
 	ct := cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
 	ctx := context.Background()
@@ -114,24 +105,6 @@ func lakeDiskFill(t *testing.T, path string) {
 		if _, err := f.Write(buf); err != nil {
 			return
 		}
-	}
-}
-
-// lakeDiskUnmount unmounts dir once nothing holds it (the Lake's engine
-// process dies with the server a moment later).
-func lakeDiskUnmount(t *testing.T, dir string) {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		out, err := exec.Command("umount", dir).CombinedOutput()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("umount %s: %v: %s", dir, err, out)
-			_ = exec.Command("umount", "-l", dir).Run()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net"
 	"net/http"
@@ -157,16 +156,14 @@ func signedHeaders(r *http.Request) map[string]bool {
 	return m
 }
 
-// bodyReader is the request body on its way upstream: it counts, remembers
-// the client's read error and, when asked, hashes. The transport may still
-// be reading it after RoundTrip returns, hence the lock.
+// bodyReader is the request body on its way upstream: it counts and
+// remembers the client's read error. The transport may still be reading it
+// after RoundTrip returns, hence the lock.
 type bodyReader struct {
-	mu   sync.Mutex
-	r    io.Reader
-	n    int64
-	err  error
-	eof  bool
-	hash hash.Hash
+	mu  sync.Mutex
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
@@ -174,14 +171,8 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.n += int64(n)
-	if b.hash != nil {
-		b.hash.Write(p[:n])
-	}
 	if err != nil && err != io.EOF && b.err == nil {
 		b.err = err
-	}
-	if err == io.EOF {
-		b.eof = true
 	}
 	return n, err
 }
@@ -191,16 +182,6 @@ func (b *bodyReader) readErr() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.err
-}
-
-// sum is the hash of the body, if it was hashed and read to its end.
-func (b *bodyReader) sum() ([]byte, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.hash == nil || !b.eof {
-		return nil, false
-	}
-	return b.hash.Sum(nil), true
 }
 
 type eofReader struct{}
