@@ -212,22 +212,7 @@ func diskFullCheck(t *testing.T, s *server, ct *cloudtrail.Client, s3c *s3.Clien
 	cfg.RetryMaxAttempts = 3
 	ct = cloudtrail.NewFromConfig(cfg)
 	// Event history.
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		got := diskFullHistoryNames(t, ct)
-		missing := 0
-		for _, n := range acked {
-			if got[n] == 0 {
-				missing++
-			}
-		}
-		if missing == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d acknowledged calls not in LookupEvents:\n%s", missing, len(acked), tail(s.logs.String(), 3000))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitAllCounted(t, s, "in LookupEvents", 30*time.Second, acked, func() map[string]int { return diskFullHistoryNames(t, ct) })
 	checkIntegrity(t, s, calls)
 	got := diskFullHistoryNames(t, ct)
 	for _, n := range acked {

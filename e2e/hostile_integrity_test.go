@@ -123,3 +123,25 @@ func checkIntegrity(t *testing.T, s *server, calls []ackedCall) [][]record {
 	}
 	return out
 }
+
+// waitAllCounted polls count (a record count per name) until every name has
+// at least one, failing the test with how many are missing after within.
+func waitAllCounted(t *testing.T, s *server, where string, within time.Duration, names []string, count func() map[string]int) {
+	t.Helper()
+	for deadline := time.Now().Add(within); ; {
+		got := count()
+		missing := 0
+		for _, n := range names {
+			if got[n] == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d acknowledged calls not %s:\n%s", missing, len(names), where, tail(s.logs.String(), 3000))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -170,22 +170,7 @@ func lakeDiskNames(t *testing.T, ct *cloudtrail.Client, id string) map[string]in
 // lakeDiskWait waits until the store holds every acknowledged call.
 func lakeDiskWait(t *testing.T, s *server, ct *cloudtrail.Client, id string, acked []string) {
 	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		got := lakeDiskNames(t, ct, id)
-		missing := 0
-		for _, n := range acked {
-			if got[n] == 0 {
-				missing++
-			}
-		}
-		if missing == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d acknowledged calls not in the store:\n%s", missing, len(acked), tail(s.logs.String(), 3000))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitAllCounted(t, s, "in the store", 60*time.Second, acked, func() map[string]int { return lakeDiskNames(t, ct, id) })
 }
 
 // lakeDiskIntact: every acknowledged call is in the store exactly once,
