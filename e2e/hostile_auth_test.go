@@ -17,6 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 )
 
 // runHostileAuthPy runs testdata/hostile_auth.py MODE against s and returns
@@ -58,36 +60,46 @@ func dirSize(t *testing.T, dir string) int64 {
 	return n
 }
 
+// badSignatureCall sends one ListTrails call signed with akid and a wrong
+// secret; it reports whether it got the 403 InvalidSignatureException and the
+// answer's request ID.
+func badSignatureCall(client *http.Client, endpoint, akid string) (refused bool, requestID string, err error) {
+	body := []byte("{}")
+	sum := sha256.Sum256(body)
+	req, _ := http.NewRequest(http.MethodPost, endpoint+"/", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.ListTrails")
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: akid, SecretAccessKey: "not-the-secret-000000000000000000000000"},
+		req, hex.EncodeToString(sum[:]), "cloudtrail", testRegion, time.Now()); err != nil {
+		return false, "", err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false, "", err
+	}
+	b := make([]byte, 512)
+	k, _ := resp.Body.Read(b)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusForbidden && strings.Contains(string(b[:k]), "InvalidSignatureException"), resp.Header.Get("X-Amzn-Requestid"), nil
+}
+
 // badSignatureFlood sends n ListTrails calls signed with akid and a wrong
 // secret (4 at a time, keep-alive) and returns how many got the 403.
 func badSignatureFlood(t *testing.T, endpoint, akid string, n int) int64 {
 	t.Helper()
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-	body := []byte("{}")
-	sum := sha256.Sum256(body)
 	var refused atomic.Int64
 	var wg sync.WaitGroup
 	next := make(chan struct{})
 	for range 4 {
 		wg.Go(func() {
 			for range next {
-				req, _ := http.NewRequest(http.MethodPost, endpoint+"/", strings.NewReader(string(body)))
-				req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-				req.Header.Set("X-Amz-Target", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.ListTrails")
-				if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: akid, SecretAccessKey: "not-the-secret-000000000000000000000000"},
-					req, hex.EncodeToString(sum[:]), "cloudtrail", testRegion, time.Now()); err != nil {
-					t.Error(err)
-					return
-				}
-				resp, err := client.Do(req)
+				ok, _, err := badSignatureCall(client, endpoint, akid)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				b := make([]byte, 512)
-				k, _ := resp.Body.Read(b)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusForbidden && strings.Contains(string(b[:k]), "InvalidSignatureException") {
+				if ok {
 					refused.Add(1)
 				}
 			}
@@ -106,24 +118,41 @@ func badSignatureFlood(t *testing.T, endpoint, akid string, n int) int64 {
 // DeleteTrail, a presigned PUT with unsigned x-amz-meta/x-amz-acl headers,
 // bad regions in the scope, 3,000 bad-signature requests of a known key, and
 // PutAuditEvents with eventTime 0001-01-01. It ends with an integrity check
-// across a graceful restart.
+// across a graceful restart: checkIntegrity over the calls whose answers the
+// clients saw (failed authentications only where they are the first of their
+// window, the rest are counted into a summary), and no record of the calls
+// refused before any principal was known.
 func TestHostileAuth(t *testing.T) {
 	if exec.Command("python3", "-c", "import boto3").Run() != nil {
 		t.Skip("boto3 not installed")
 	}
 	s := startServer(t, "--regions", "onprem-1")
-	var setup struct{ FloodKey, GoodEventID string }
-	if err := json.Unmarshal([]byte(runHostileAuthPy(t, s, "setup")), &setup); err != nil || setup.FloodKey == "" {
+	var setup struct {
+		FloodKey, GoodEventID string
+		Calls                 []struct{ Event, Region, RequestID, Code string }
+		Unrecorded            []string // request IDs of the bad-region calls
+	}
+	if err := json.Unmarshal([]byte(runHostileAuthPy(t, s, "setup")), &setup); err != nil || setup.FloodKey == "" || len(setup.Calls) == 0 {
 		t.Fatalf("setup output: %v %+v", err, setup)
 	}
+	var calls []ackedCall
+	for _, c := range setup.Calls {
+		calls = append(calls, ackedCall{Event: c.Event, Region: c.Region, RequestID: c.RequestID, Answered: true, Code: c.Code})
+	}
 
-	// 3,000 bad signatures of a known key: bounded records.
+	// 3,000 bad signatures of a known key: bounded records. The first, sent
+	// alone, opens the window and is recorded on its own.
 	journalDir := filepath.Join(s.data, "journal")
 	before := dirSize(t, journalDir)
 	const flood = 3000
 	start := time.Now()
-	if n := badSignatureFlood(t, s.endpoint, setup.FloodKey, flood); n != flood {
-		t.Fatalf("%d of %d bad-signature requests refused with InvalidSignatureException", n, flood)
+	refused, firstID, err := badSignatureCall(http.DefaultClient, s.endpoint, setup.FloodKey)
+	if err != nil || !refused || firstID == "" {
+		t.Fatalf("first bad-signature request: refused %v, request ID %q, %v", refused, firstID, err)
+	}
+	calls = append(calls, ackedCall{Event: "ListTrails", RequestID: firstID, Answered: true, Code: "InvalidSignatureException"})
+	if n := badSignatureFlood(t, s.endpoint, setup.FloodKey, flood-1); n != flood-1 {
+		t.Fatalf("%d of %d bad-signature requests refused with InvalidSignatureException", n, flood-1)
 	}
 	took := time.Since(start)
 	grew := dirSize(t, journalDir) - before
@@ -222,4 +251,20 @@ func TestHostileAuth(t *testing.T) {
 			t.Fatalf("describe-trails after restart: %s", out)
 		}
 	}
+	// The bad-region calls were refused before any principal was known: no
+	// record, by design.
+	if len(events["CreateTrail"]) != 1 {
+		t.Errorf("%d CreateTrail records, want only the successful one: %+v", len(events["CreateTrail"]), events["CreateTrail"])
+	}
+	unrecorded := map[string]bool{}
+	for _, id := range setup.Unrecorded {
+		unrecorded[id] = true
+	}
+	ct := cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
+	for _, e := range lookupAll(t, ct, byAttr(cttypes.LookupAttributeKeyEventName, "CreateTrail")) {
+		if r := parseRecord(t, e); unrecorded[r.RequestID] {
+			t.Errorf("a bad-region call was recorded: %s", aws.ToString(e.CloudTrailEvent))
+		}
+	}
+	checkIntegrity(t, s, calls)
 }

@@ -34,15 +34,16 @@ const hostileDigestInterval = "6s"
 // data dir, each digest anchored in an Object Lock (COMPLIANCE) bucket, and
 // cairn validate knowing where the chain must end.
 //
-// Two trails log at once: "rewritten" (edited log file + re-signed digests,
-// then restored) and "deleted" (newest digests removed, bucket emptied,
-// trail deleted and re-created).
+// Three trails log at once: "rewritten" (edited log file + re-signed
+// digests, then restored), "deleted" (newest digests removed, bucket
+// emptied, trail deleted and re-created) and "untouched" (left alone, for
+// the final validate).
 func TestHostileDigestRewriteAndDeletion(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	m := startMotoAt(t, freePort(t))
 	mc := m.client()
-	for _, b := range []string{"trail-rewritten", "trail-deleted"} {
+	for _, b := range []string{"trail-rewritten", "trail-deleted", "trail-untouched"} {
 		if _, err := mc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			t.Fatal(err)
 		}
@@ -84,6 +85,7 @@ func TestHostileDigestRewriteAndDeletion(t *testing.T) {
 	}
 	newTrail("rewritten")
 	newTrail("deleted")
+	newTrail("untouched")
 
 	// Traffic across 5+ digest intervals; every acknowledged call's request ID is kept.
 	us := sts.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
@@ -110,7 +112,7 @@ func TestHostileDigestRewriteAndDeletion(t *testing.T) {
 			})
 		}
 	}
-	stopAndWait("rewritten", "deleted")
+	stopAndWait("rewritten", "deleted", "untouched")
 
 	validateArgs := func(name string, extra ...string) []string {
 		return append([]string{"--trail-arn", arn(name), "--start-time", start,
@@ -284,9 +286,17 @@ func TestHostileDigestRewriteAndDeletion(t *testing.T) {
 	}
 
 	// Integrity: the server answers with the right KEK, every acknowledged
-	// call is in the rewritten (and restored) trail's logs exactly once, and
-	// its chain validates against the anchor.
+	// call is in LookupEvents (which the bucket edits do not reach) and in
+	// the rewritten (and restored) trail's logs exactly once, and the
+	// restored and the untouched trails' chains validate against the anchor.
 	s = startServerIn(t, data, flags...)
+	calls := make([]ackedCall, len(acked))
+	for i, id := range acked {
+		calls[i] = ackedCall{Event: "GetCallerIdentity", RequestID: id, Answered: true}
+	}
+	began := time.Now()
+	checkIntegrity(t, s, calls)
+	t.Logf("integrity: checked %d acknowledged calls in %v", len(calls), time.Since(began).Round(time.Millisecond))
 	seen := map[string]int{}
 	for _, lf := range readLogs(t, mc, "trail-rewritten", "AWSLogs/") {
 		for _, r := range lf.Records {
@@ -301,7 +311,9 @@ func TestHostileDigestRewriteAndDeletion(t *testing.T) {
 		}
 	}
 	out, code = cairnValidate(t, s, validateArgs("rewritten", "--anchor", anchorURI, "--continuous")...)
-	expect("final", 0, out, code)
+	expect("final, restored", 0, out, code)
+	out, code = cairnValidate(t, s, validateArgs("untouched", "--anchor", anchorURI, "--continuous")...)
+	expect("final, untouched", 0, out, code, " digest files valid")
 }
 
 // waitStatus polls GetTrailStatus until ok (60 s at most).

@@ -3,8 +3,10 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -33,6 +36,31 @@ func motoHasBucket(t *testing.T, m *moto, bucket string) bool {
 	t.Helper()
 	_, err := m.client().HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String(bucket)})
 	return err == nil
+}
+
+// hgDebugRequestID matches a request ID header in the --debug output of the
+// aws CLI (botocore logs "Response headers: {...}").
+var hgDebugRequestID = regexp.MustCompile(`(?i)['"](?:x-amzn-requestid|x-amz-request-id)['"]: ['"]([^'"]+)['"]`)
+
+// hgCLIRequestID is the request ID of the last answer in a --debug CLI run's
+// stderr; it fails the test when there is none.
+func hgCLIRequestID(t *testing.T, stderr string) string {
+	t.Helper()
+	m := hgDebugRequestID.FindAllStringSubmatch(stderr, -1)
+	if len(m) == 0 {
+		t.Fatalf("no request ID in the CLI's --debug output:\n%s", tail(stderr, 3000))
+	}
+	return m[len(m)-1][1]
+}
+
+// hgSDKRequestID is the request ID of an aws-sdk-go-v2 error answer.
+func hgSDKRequestID(t *testing.T, err error) string {
+	t.Helper()
+	var re interface{ ServiceRequestID() string }
+	if !errors.As(err, &re) || re.ServiceRequestID() == "" {
+		t.Fatalf("no request ID in %v", err)
+	}
+	return re.ServiceRequestID()
 }
 
 // hgEvents are the raw CloudTrail records of eventName whose
@@ -97,32 +125,43 @@ func TestHostileGatewayRefusesUnverifiedRequests(t *testing.T) {
 	ct := cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
 	c := awsCLIs(t)[0]
 
+	// The calls whose answers the test saw, for checkIntegrity. Refused
+	// authentications are the first of their (key, source, code) window, so
+	// each has its own record.
+	var calls []ackedCall
+
 	// An IAM user's key, for a second known key (failed authentications are
 	// aggregated per key and source).
-	gwMustCLI(t, c, s, "iam", "create-user", "--user-name", "hg-user")
-	var ak struct {
-		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	iamc := iam.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
+	cu, err := iamc.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("hg-user")})
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
 	}
-	if err := json.Unmarshal([]byte(gwMustCLI(t, c, s, "iam", "create-access-key", "--user-name", "hg-user", "--output", "json")), &ak); err != nil {
-		t.Fatal(err)
+	ak, err := iamc.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("hg-user")})
+	if err != nil {
+		t.Fatalf("CreateAccessKey: %v", err)
 	}
-	userKey := ak.AccessKey.AccessKeyId
+	userKey := aws.ToString(ak.AccessKey.AccessKeyId)
+	calls = append(calls, ackedCall{Event: "CreateUser", RequestID: requestIDOf(cu.ResultMetadata), Answered: true},
+		ackedCall{Event: "CreateAccessKey", RequestID: requestIDOf(ak.ResultMetadata), Answered: true})
 
 	// (1) SQS CreateQueue with root's key ID and a wrong secret.
-	_, errOut, code := c.run(s, testKey, "wrong-secret-0000000000000000000000000", "--endpoint-url", s.endpoint, "sqs", "create-queue", "--queue-name", "hg-wrong-secret")
+	_, errOut, code := c.run(s, testKey, "wrong-secret-0000000000000000000000000", "--debug", "--endpoint-url", s.endpoint, "sqs", "create-queue", "--queue-name", "hg-wrong-secret")
 	if code == 0 || !strings.Contains(errOut, "SignatureDoesNotMatch") {
-		t.Fatalf("create-queue with a wrong secret: exit %d %s", code, errOut)
+		t.Fatalf("create-queue with a wrong secret: exit %d %s", code, tail(errOut, 3000))
 	}
+	calls = append(calls, ackedCall{Event: "CreateQueue", RequestID: hgCLIRequestID(t, errOut), Answered: true, Code: "SignatureDoesNotMatch"})
 	// (2) An unknown access key.
 	_, errOut, code = c.run(s, hgUnknownKey, "whatever-secret-000000000000000000000000", "--endpoint-url", s.endpoint, "sqs", "create-queue", "--queue-name", "hg-unknown-key")
 	if code == 0 || !strings.Contains(errOut, "InvalidClientTokenId") {
 		t.Fatalf("create-queue with an unknown key: exit %d %s", code, errOut)
 	}
 	// S3 (aws-sdk-go-v2): the user's key with a wrong secret, and an unknown key.
-	_, err := s3Client(s.endpoint, userKey, "wrong-secret-0000000000000000000000000").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hg-wrong-secret")})
+	_, err = s3Client(s.endpoint, userKey, "wrong-secret-0000000000000000000000000").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hg-wrong-secret")})
 	if apiCode(err) != "SignatureDoesNotMatch" {
 		t.Fatalf("CreateBucket with a wrong secret: %v", err)
 	}
+	calls = append(calls, ackedCall{Event: "CreateBucket", RequestID: hgSDKRequestID(t, err), Answered: true, Code: "SignatureDoesNotMatch"})
 	_, err = s3Client(s.endpoint, hgUnknownKey, "whatever").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hg-unknown-key")})
 	if apiCode(err) != "InvalidAccessKeyId" {
 		t.Fatalf("CreateBucket with an unknown key: %v", err)
@@ -130,11 +169,14 @@ func TestHostileGatewayRefusesUnverifiedRequests(t *testing.T) {
 
 	// (4) Valid calls still forward and record as before: SQS, an S3 bucket,
 	// a streamed upload and a presigned download.
-	gwMustCLI(t, c, s, "sqs", "create-queue", "--queue-name", "hg-valid")
+	_, errOut = gwMustCLIDebug(t, c, s, "sqs", "create-queue", "--queue-name", "hg-valid")
+	calls = append(calls, ackedCall{Event: "CreateQueue", RequestID: hgCLIRequestID(t, errOut), Answered: true})
 	root := s3Client(s.endpoint, testKey, testSecret)
-	if _, err := root.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hg-valid")}); err != nil {
+	cb, err := root.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hg-valid")})
+	if err != nil {
 		t.Fatalf("CreateBucket: %v", err)
 	}
+	calls = append(calls, ackedCall{Event: "CreateBucket", RequestID: requestIDOf(cb.ResultMetadata), Answered: true})
 	body := strings.Repeat("through the gateway ", 10000)
 	if _, err := root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("hg-valid"), Key: aws.String("obj"), Body: strings.NewReader(body)}); err != nil {
 		t.Fatalf("PutObject: %v", err)
@@ -180,6 +222,17 @@ func TestHostileGatewayRefusesUnverifiedRequests(t *testing.T) {
 	if _, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String("none")}); apiCode(err) != "TrailNotFoundException" {
 		t.Fatalf("the server stopped answering: %v", err)
 	}
+	checkIntegrity(t, s, calls)
+}
+
+// gwMustCLIDebug is gwMustCLI with --debug; it returns stdout and stderr.
+func gwMustCLIDebug(t *testing.T, c awsCLI, s *server, args ...string) (string, string) {
+	t.Helper()
+	out, errOut, code := gwCLI(c, s, append([]string{"--debug"}, args...)...)
+	if code != 0 {
+		t.Fatalf("aws %s %v: exit %d\n%s\nserver log:\n%s", c.name, args, code, tail(errOut, 3000), tail(s.logs.String(), 2000))
+	}
+	return out, errOut
 }
 
 // hgOnceByKey checks that the calls of an access key are one record of
@@ -215,14 +268,16 @@ func TestHostileGatewayPassthroughUnknownKeys(t *testing.T) {
 	ct := cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
 	c := awsCLIs(t)[0]
 
-	out, errOut, code := c.run(s, hgUnknownKey, "whatever-secret-000000000000000000000000", "--endpoint-url", s.endpoint, "sqs", "create-queue", "--queue-name", "hg-pass")
+	out, errOut, code := c.run(s, hgUnknownKey, "whatever-secret-000000000000000000000000", "--debug", "--endpoint-url", s.endpoint, "sqs", "create-queue", "--queue-name", "hg-pass")
 	if code != 0 || !strings.Contains(out, "hg-pass") {
-		t.Fatalf("passthrough create-queue: exit %d %s %s", code, out, errOut)
+		t.Fatalf("passthrough create-queue: exit %d %s %s", code, out, tail(errOut, 3000))
 	}
-	_, errOut, code = c.run(s, testKey, "wrong-secret-0000000000000000000000000", "--endpoint-url", s.endpoint, "sqs", "create-queue", "--queue-name", "hg-pass-wrong-secret")
+	calls := []ackedCall{{Event: "CreateQueue", RequestID: hgCLIRequestID(t, errOut), Answered: true}}
+	_, errOut, code = c.run(s, testKey, "wrong-secret-0000000000000000000000000", "--debug", "--endpoint-url", s.endpoint, "sqs", "create-queue", "--queue-name", "hg-pass-wrong-secret")
 	if code == 0 || !strings.Contains(errOut, "SignatureDoesNotMatch") {
-		t.Fatalf("create-queue with a wrong secret: exit %d %s", code, errOut)
+		t.Fatalf("create-queue with a wrong secret: exit %d %s", code, tail(errOut, 3000))
 	}
+	calls = append(calls, ackedCall{Event: "CreateQueue", RequestID: hgCLIRequestID(t, errOut), Answered: true, Code: "SignatureDoesNotMatch"})
 
 	queues := motoQueues(t, c, s, m)
 	if !strings.Contains(queues, "hg-pass") || strings.Contains(queues, "hg-pass-wrong-secret") {
@@ -239,4 +294,5 @@ func TestHostileGatewayPassthroughUnknownKeys(t *testing.T) {
 	if _, err := ct.GetTrailStatus(context.Background(), &cloudtrail.GetTrailStatusInput{Name: aws.String("none")}); apiCode(err) != "TrailNotFoundException" {
 		t.Fatalf("the server stopped answering: %v", err)
 	}
+	checkIntegrity(t, s, calls)
 }

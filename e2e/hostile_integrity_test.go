@@ -15,6 +15,9 @@ import (
 // checkIntegrity.
 type ackedCall struct {
 	Event string // eventName
+	// Region is the region the call was made in, whose event history holds
+	// its record (LookupEvents is regional); "" means testRegion.
+	Region string
 	// RequestID is the request ID of the answer the client got; "" when it
 	// got none (connection cut, server killed) or did not see it (a CLI).
 	RequestID string
@@ -52,21 +55,29 @@ func checkIntegrity(t *testing.T, s *server, calls []ackedCall) [][]record {
 	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatalf("integrity: the server no longer answers: %v\nserver log:\n%s", err, tail(s.logs.String(), 2000))
 	}
-	ct := cloudtrail.NewFromConfig(cfg)
-	byName := map[string][]record{}
+	regionOf := func(c ackedCall) string {
+		if c.Region == "" {
+			return testRegion
+		}
+		return c.Region
+	}
+	type where struct{ region, event string }
+	byName := map[where][]record{}
 	for _, c := range calls {
-		if _, done := byName[c.Event]; done {
+		w := where{regionOf(c), c.Event}
+		if _, done := byName[w]; done {
 			continue
 		}
-		byName[c.Event] = []record{}
+		byName[w] = []record{}
+		ct := cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) { o.Region = w.region })
 		for _, e := range lookupAll(t, ct, byAttr(cttypes.LookupAttributeKeyEventName, c.Event)) {
-			byName[c.Event] = append(byName[c.Event], parseRecord(t, e))
+			byName[w] = append(byName[w], parseRecord(t, e))
 		}
 	}
 	out := make([][]record, len(calls))
 	for i, c := range calls {
 		var recs []record
-		for _, r := range byName[c.Event] {
+		for _, r := range byName[where{regionOf(c), c.Event}] {
 			if c.RequestID != "" && r.RequestID == c.RequestID || c.RequestID == "" && c.Key != "" && strings.Contains(string(r.RequestParameters), c.Key) {
 				recs = append(recs, r)
 			}

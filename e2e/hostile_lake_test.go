@@ -42,7 +42,8 @@ var hostileLakeShapes = []struct{ name, sql string }{
 func TestHostileLakeMemory(t *testing.T) {
 	s := startServer(t, "--lake-memory-limit", "512MB")
 	ctx := context.Background()
-	ct := cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
+	var calls callLog // every call whose answer the test saw, for checkIntegrity
+	ct := cloudtrail.NewFromConfig(calls.config(sdkConfig(s, testKey, testSecret, testRegion)))
 	id := hostileLakeStore(t, ct, 20)
 	base := treeRSS(s.cmd.Process.Pid)
 	bound := base + hostileLakeMemory + hostileLakeMargin + hostileLakeSlack
@@ -94,6 +95,9 @@ func TestHostileLakeMemory(t *testing.T) {
 			t.Logf("server: %s", line)
 		}
 	}
+	// The hostile queries' own StartQuery/CancelQuery/DescribeQuery/
+	// GetQueryResults calls are recorded truthfully, each once.
+	checkLoggedIntegrity(t, s, &calls)
 }
 
 // TestHostileLakeRecursiveTimeout: a runaway recursive CTE, or a statement
@@ -102,7 +106,8 @@ func TestHostileLakeMemory(t *testing.T) {
 func TestHostileLakeRecursiveTimeout(t *testing.T) {
 	s := startServer(t, "--lake-memory-limit", "512MB", "--query-timeout", "2s", "--query-workers", "1")
 	ctx := context.Background()
-	ct := cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
+	var calls callLog // every call whose answer the test saw, for checkIntegrity
+	ct := cloudtrail.NewFromConfig(calls.config(sdkConfig(s, testKey, testSecret, testRegion)))
 	id := hostileLakeStore(t, ct, 3)
 	for _, sql := range []string{
 		"WITH RECURSIVE r(n) AS (SELECT min(1) FROM " + id + " UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
@@ -133,6 +138,7 @@ func TestHostileLakeRecursiveTimeout(t *testing.T) {
 		}
 	}
 	hostileLakeIntegrity(t, s, ct, id, 3)
+	checkLoggedIntegrity(t, s, &calls)
 }
 
 // hostileLakeStore creates an event data store and makes n DescribeTrails

@@ -26,7 +26,8 @@ func TestHostileLakeDiskFull(t *testing.T) {
 	engine := filepath.Join(data, "lake", "engine")
 	mountTmpfs(t, engine, "24m")
 	s := startServerIn(t, data)
-	ct := cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
+	var calls callLog // every call whose answer the test saw, for checkIntegrity
+	ct := cloudtrail.NewFromConfig(calls.config(sdkConfig(s, testKey, testSecret, testRegion)))
 	ctx := context.Background()
 	eds, err := ct.CreateEventDataStore(ctx, &cloudtrail.CreateEventDataStoreInput{Name: aws.String("diskfull"),
 		TerminationProtectionEnabled: aws.Bool(false)})
@@ -74,7 +75,7 @@ func TestHostileLakeDiskFull(t *testing.T) {
 	// After a restart, and by the offline check.
 	s.stop()
 	s = startServerIn(t, data)
-	ct = cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
+	ct = cloudtrail.NewFromConfig(calls.config(sdkConfig(s, testKey, testSecret, testRegion)))
 	lakeDiskIntact(t, s, ct, id, acked)
 	if strings.Contains(s.logs.String(), "malformed row") {
 		t.Fatalf("the row check at open found malformed rows:\n%s", tail(s.logs.String(), 3000))
@@ -90,6 +91,11 @@ func TestHostileLakeDiskFull(t *testing.T) {
 		t.Fatalf("cairn lake repair --all: %v\n%s", err, out)
 	}
 	t.Logf("cairn lake repair --all:\n%s", out)
+	// The server starts on the checked and repaired data, and every call of
+	// both runs (the DescribeTrails traffic, the queries) is in
+	// LookupEvents once, with the outcome the client saw.
+	s = startServerIn(t, data)
+	checkLoggedIntegrity(t, s, &calls)
 }
 
 // lakeDiskFill writes path until its file system is full.

@@ -5,7 +5,10 @@ setup: a GetTrail signed with host;x-amz-date only, replayed as DeleteTrail;
 a presigned PUT URL used with unsigned x-amz-meta-*/x-amz-acl headers; SigV4
 scopes naming bad regions; PutAuditEvents with eventTime 0001-01-01; and an
 IAM user whose access key ID the Go side floods with bad signatures. Prints
-one JSON object (what the Go side needs) on the last line.
+one JSON object (what the Go side needs) on the last line: "calls" lists the
+calls whose answer must be recorded once ({event, requestId, code, region},
+code "" for success, region "" for the default one); "unrecorded" lists the request IDs of the bad-region calls,
+refused before any principal is known, which must leave no record.
 
 lookup: prints the LookupEvents results the Go side checks, as JSON.
 Environment: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.
@@ -41,14 +44,27 @@ def check(cond, msg):
         FAILS.append(msg)
 
 
+CALLS = []  # the calls whose answers were seen, for the Go side's checkIntegrity
+
+
+def ok(event, resp, region=""):
+    """Notes a successful boto3 call (its response) and returns resp."""
+    CALLS.append({"event": event, "requestId": resp["ResponseMetadata"]["RequestId"], "code": "", "region": region})
+    return resp
+
+
+def header_request_id(headers):
+    return headers.get("x-amzn-RequestId") or headers.get("x-amz-request-id") or ""
+
+
 def send(req):
-    """Sends a prepared AWSRequest with urllib; returns (status, body)."""
+    """Sends a prepared AWSRequest with urllib; returns (status, body, request ID)."""
     r = urllib.request.Request(req.url, data=req.body or None, method=req.method, headers=dict(req.headers))
     try:
         with urllib.request.urlopen(r, timeout=30) as resp:
-            return resp.status, resp.read().decode()
+            return resp.status, resp.read().decode(), header_request_id(resp.headers)
     except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+        return e.code, e.read().decode(), header_request_id(e.headers)
 
 
 def signed_only_host_date(region, body, service="cloudtrail"):
@@ -64,8 +80,8 @@ def signed_only_host_date(region, body, service="cloudtrail"):
 def setup():
     ct = boto3.client("cloudtrail", config=cfg)
     s3 = boto3.client("s3", config=cfg)
-    s3.create_bucket(Bucket="hostile-auth")
-    ct.create_trail(Name="replayed", S3BucketName="hostile-auth")
+    ok("CreateBucket", s3.create_bucket(Bucket="hostile-auth"))
+    ok("CreateTrail", ct.create_trail(Name="replayed", S3BucketName="hostile-auth"))
 
     # 1. The captured GetTrail, replayed as DeleteTrail.
     body = json.dumps({"Name": "replayed"})
@@ -73,13 +89,18 @@ def setup():
         req = signed_only_host_date("us-east-1", body)
         req.headers["X-Amz-Target"] = TARGET + op
         req.headers["Content-Type"] = "application/x-amz-json-1.1"
-        status, text = send(req)
-        check(status == 403, f"{op} with unsigned X-Amz-Target: {status} {text}")
+        status, text, rid = send(req)
+        check(status == 403 and rid, f"{op} with unsigned X-Amz-Target: {status} {rid!r} {text}")
+        if op == "GetTrail":
+            # The first AccessDeniedException of this key and source in the
+            # window has its own record; the DeleteTrail after it is only
+            # counted into a summary, so it is no per-call record.
+            CALLS.append({"event": op, "requestId": rid, "code": "AccessDeniedException"})
         err = json.loads(text)
         check(err.get("__type", "").endswith("AccessDeniedException"), f"{op}: {text}")
         msg = err.get("message") or err.get("Message")
         check(msg == "There were headers present in the request which were not signed: content-type,x-amz-target", f"{op}: {text}")
-    trails = [t["Name"] for t in ct.describe_trails()["trailList"]]
+    trails = [t["Name"] for t in ok("DescribeTrails", ct.describe_trails())["trailList"]]
     check(trails == ["replayed"], f"trail gone after the replay: {trails}")
 
     # 2. A presigned PUT URL with unsigned x-amz-meta-* / x-amz-acl headers.
@@ -111,33 +132,37 @@ def setup():
     # 3. Bad regions in the scope. botocore refuses '..', a trailing space and
     # 300 characters itself, so those are signed by hand; 'US-EAST-1' goes
     # through boto3.
+    unrecorded = []
     for region in ("..", "us-east-1 ", "x" * 300, "US-EAST-1"):
         body = json.dumps({"Name": "bad-region", "S3BucketName": "hostile-auth"})
         req = AWSRequest(method="POST", url=ENDPOINT + "/", data=body.encode(),
                          headers={"X-Amz-Target": TARGET + "CreateTrail", "Content-Type": "application/x-amz-json-1.1"})
         SigV4Auth(CREDS, "cloudtrail", region).add_auth(req)
-        status, text = send(req)
+        status, text, rid = send(req)
         check(status == 403 and "InvalidSignatureException" in text and "Credential should be scoped to a valid region" in text,
               f"region {region[:20]!r}: {status} {text}")
+        unrecorded.append(rid)
     try:
         boto3.client("cloudtrail", region_name="US-EAST-1", config=cfg).create_trail(Name="bad-region", S3BucketName="hostile-auth")
         check(False, "CreateTrail in US-EAST-1 accepted")
     except ClientError as e:
         check(e.response["Error"]["Code"] == "InvalidSignatureException"
               and "Credential should be scoped to a valid region" in e.response["Error"]["Message"], f"US-EAST-1: {e}")
+        unrecorded.append(e.response["ResponseMetadata"].get("RequestId", ""))
+    check(all(unrecorded), f"bad-region answers without a request ID: {unrecorded}")
     # A configured region (--regions onprem-1) and a partition's are accepted.
-    boto3.client("cloudtrail", region_name="onprem-1", config=cfg).describe_trails()
-    boto3.client("cloudtrail", region_name="eu-west-1", config=cfg).describe_trails()
-    check([t["Name"] for t in ct.describe_trails()["trailList"]] == ["replayed"], "a trail was created in a bad region")
+    for region in ("onprem-1", "eu-west-1"):
+        ok("DescribeTrails", boto3.client("cloudtrail", region_name=region, config=cfg).describe_trails(), region)
+    check([t["Name"] for t in ok("DescribeTrails", ct.describe_trails())["trailList"]] == ["replayed"], "a trail was created in a bad region")
 
     # 4. PutAuditEvents with eventTime 0001-01-01: refused in failed[].
-    eds = ct.create_event_data_store(
+    eds = ok("CreateEventDataStore", ct.create_event_data_store(
         Name="hostile-auth-store", MultiRegionEnabled=False, TerminationProtectionEnabled=False,
         AdvancedEventSelectors=[{"Name": "audit", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["ActivityAuditLog"]}]}],
-    )["EventDataStoreArn"]
-    channel = ct.create_channel(Name="hostile-auth", Source="Custom",
-                                Destinations=[{"Type": "EVENT_DATA_STORE", "Location": eds}])["ChannelArn"]
-    account = boto3.client("sts", config=cfg).get_caller_identity()["Account"]
+    ))["EventDataStoreArn"]
+    channel = ok("CreateChannel", ct.create_channel(Name="hostile-auth", Source="Custom",
+                                                    Destinations=[{"Type": "EVENT_DATA_STORE", "Location": eds}]))["ChannelArn"]
+    account = ok("GetCallerIdentity", boto3.client("sts", config=cfg).get_caller_identity())["Account"]
 
     def event_data(uid, t):
         return json.dumps({"version": "1.0", "userIdentity": {"type": "CustomUser", "principalId": "bob"},
@@ -154,9 +179,10 @@ def setup():
 
     # 5. A user whose access key ID is flooded with bad signatures.
     iam = boto3.client("iam", config=cfg)
-    iam.create_user(UserName="flooded")
-    key = iam.create_access_key(UserName="flooded")["AccessKey"]["AccessKeyId"]
-    print(json.dumps({"floodKey": key, "goodEventID": out["successful"][0]["eventID"]}))
+    ok("CreateUser", iam.create_user(UserName="flooded"))
+    key = ok("CreateAccessKey", iam.create_access_key(UserName="flooded"))["AccessKey"]["AccessKeyId"]
+    print(json.dumps({"floodKey": key, "goodEventID": out["successful"][0]["eventID"],
+                      "calls": CALLS, "unrecorded": unrecorded}))
 
 
 def lookup():
