@@ -44,6 +44,10 @@ func runLakeAdmin(args []string, stdout, stderr io.Writer) error {
 	fl.Usage = func() { fmt.Fprint(stderr, lakeAdminHelp); fl.PrintDefaults() }
 	data := fl.String("data", DefaultData, "the data dir (its server must be stopped)")
 	all := fl.Bool("all", false, "repair: re-derive the events missing from any store and month, not only those rows were quarantined from")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		fl.Usage()
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fl.Usage()
 		return errors.New("cairn lake: check or repair?")

@@ -11,6 +11,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 
@@ -59,6 +60,9 @@ func main() {
 	default:
 		fmt.Fprintf(os.Stderr, "cairn: unknown command %q\n\n%s", os.Args[1], usage)
 		os.Exit(2)
+	}
+	if errors.Is(err, flag.ErrHelp) { // -h: the command printed its flags
+		return
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cairn:", err)

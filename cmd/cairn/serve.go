@@ -70,7 +70,8 @@ func runServe(args []string) error {
 	fl.StringVar(&f.data, "data", DefaultData, "data directory")
 	fl.StringVar(&f.region, "region", DefaultRegion, "region printed in the export lines")
 	fl.StringVar(&f.regions, "regions", "", "comma-separated region names accepted in SigV4 scopes besides the AWS partitions' (and --region); see docs/AUTH.md")
-	fl.Var(daysDuration{&f.retention}, "retention", "Event history retention, e.g. 90d or 2160h (default 90d)")
+	f.retention = cloudtrail.DefaultRetention
+	fl.Var(daysDuration{&f.retention}, "retention", "Event history retention, e.g. 90d or 2160h")
 	fl.Float64Var(&f.lookupRate, "lookup-rate-limit", 0, "LookupEvents calls per second per account and region (0 = unlimited; AWS allows 2)")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate: serve HTTPS (with --tls-key)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key for --tls-cert")
@@ -78,8 +79,8 @@ func runServe(args []string) error {
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go pprof profiles on this address (e.g. 127.0.0.1:6060); off by default")
 	fl.DurationVar(&f.deliveryInterval, "delivery-interval", delivery.DefaultInterval, "how often trails deliver log files (at least 1s; AWS: about 5m)")
 	fl.DurationVar(&f.digestInterval, "digest-interval", delivery.DefaultDigestInterval, "how often trails with log file validation write a digest per region (at least 1s; AWS: 1h)")
-	fl.Var(daysDuration{&f.keyRotation}, "key-rotation", "how long a region's digest signing key signs before a new one takes over, e.g. 30d (default 30d)")
 	f.keyRotation = digest.DefaultRotation
+	fl.Var(daysDuration{&f.keyRotation}, "key-rotation", "how long a region's digest signing key signs before a new one takes over, e.g. 30d")
 	f.digests.register(fl)
 	f.storage.register(fl)
 	f.lake.register(fl)
@@ -90,7 +91,6 @@ func runServe(args []string) error {
 	f.upstreamDeadlines.register(fl, "upstream", "an --upstream", deadlineFlags{gateway.DefaultDialTimeout, gateway.DefaultResponseHeaderTimeout, outbound.DefaultStallTimeout})
 	fl.DurationVar(&f.notifyTimeout, "sns-timeout", delivery.DefaultNotifyTimeout, "deadline of one --sns-topic notification POST, connect to answer")
 	fl.BoolVar(&f.upstreamPassthrough, "upstream-passthrough-unknown-keys", false, "forward, unverified, gateway calls signed with access keys Cairn does not know (recorded as passthrough calls of an Unknown identity); off: they are refused")
-	f.retention = cloudtrail.DefaultRetention
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -366,9 +366,13 @@ func trimJournal(ctx context.Context, jnl *journal.Journal, consumers []consumer
 // daysDuration is a flag accepting Go durations and whole days ("90d").
 type daysDuration struct{ d *time.Duration }
 
+// String shows whole days as days ("90d"), as the flag is usually given.
 func (v daysDuration) String() string {
-	if v.d == nil {
+	if v.d == nil || *v.d == 0 {
 		return ""
+	}
+	if day := 24 * time.Hour; *v.d%day == 0 {
+		return strconv.FormatInt(int64(*v.d/day), 10) + "d"
 	}
 	return v.d.String()
 }
