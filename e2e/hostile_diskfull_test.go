@@ -63,12 +63,7 @@ func TestHostileDiskFullDataDir(t *testing.T) {
 	if _, err := ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String(trail)}); err != nil {
 		t.Fatal(err)
 	}
-	eds, err := ct.CreateEventDataStore(ctx, &cloudtrail.CreateEventDataStoreInput{Name: aws.String("diskfull"),
-		TerminationProtectionEnabled: aws.Bool(false)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := (*eds.EventDataStoreArn)[strings.LastIndex(*eds.EventDataStoreArn, "/")+1:]
+	id := createTestEventDataStore(t, ct, "diskfull")
 
 	// Each call names a trail of its own (DescribeTrails: recorded, no
 	// effect), so its records are found by name.
@@ -104,7 +99,7 @@ func TestHostileDiskFullDataDir(t *testing.T) {
 	}
 
 	filler := filepath.Join(mnt, "filler")
-	lakeDiskFill(t, filler)
+	fillFile(t, filler)
 	fails, consecutive := 0, 0
 	for i := 0; consecutive < 10; i++ {
 		if i == 400 {

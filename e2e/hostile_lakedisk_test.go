@@ -29,12 +29,7 @@ func TestHostileLakeDiskFull(t *testing.T) {
 	var calls callLog // every call whose answer the test saw, for checkIntegrity
 	ct := cloudtrail.NewFromConfig(calls.config(sdkConfig(s, testKey, testSecret, testRegion)))
 	ctx := context.Background()
-	eds, err := ct.CreateEventDataStore(ctx, &cloudtrail.CreateEventDataStoreInput{Name: aws.String("diskfull"),
-		TerminationProtectionEnabled: aws.Bool(false)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := (*eds.EventDataStoreArn)[strings.LastIndex(*eds.EventDataStoreArn, "/")+1:]
+	id := createTestEventDataStore(t, ct, "diskfull")
 
 	// Each call names a trail of its own: the store must hold each name once.
 	var acked []string
@@ -53,7 +48,7 @@ func TestHostileLakeDiskFull(t *testing.T) {
 	// Fill the Lake's file system; calls go on being recorded (the journal
 	// is elsewhere) while the Lake's commits fail.
 	filler := filepath.Join(engine, "filler")
-	lakeDiskFill(t, filler)
+	fillFile(t, filler)
 	failures := strings.Count(s.logs.String(), "lake ingest batch failed")
 	call("full", 20)
 	for deadline := time.Now().Add(30 * time.Second); strings.Count(s.logs.String(), "lake ingest batch failed") < failures+2; {
@@ -96,22 +91,6 @@ func TestHostileLakeDiskFull(t *testing.T) {
 	// LookupEvents once, with the outcome the client saw.
 	s = startServerIn(t, data)
 	checkLoggedIntegrity(t, s, &calls)
-}
-
-// lakeDiskFill writes path until its file system is full.
-func lakeDiskFill(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 4096)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			return
-		}
-	}
 }
 
 // lakeDiskRows runs sql to FINISHED and returns its rows.
@@ -204,4 +183,16 @@ func lakeDiskIntact(t *testing.T, s *server, ct *cloudtrail.Client, id string, a
 	if _, err := ct.GetEventDataStore(context.Background(), &cloudtrail.GetEventDataStoreInput{EventDataStore: aws.String(id)}); err != nil {
 		t.Fatalf("server not answering: %v", err)
 	}
+}
+
+// createTestEventDataStore creates an event data store (termination
+// protection off, so the test may delete it) and returns its ID.
+func createTestEventDataStore(t *testing.T, ct *cloudtrail.Client, name string) string {
+	t.Helper()
+	eds, err := ct.CreateEventDataStore(context.Background(), &cloudtrail.CreateEventDataStoreInput{Name: aws.String(name),
+		TerminationProtectionEnabled: aws.Bool(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return (*eds.EventDataStoreArn)[strings.LastIndex(*eds.EventDataStoreArn, "/")+1:]
 }

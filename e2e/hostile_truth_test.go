@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -189,7 +188,7 @@ func TestHostileTruthDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range fills {
-		fillFS(t, p)
+		fillFile(t, filepath.Join(p, "filler"))
 	}
 	runs := []struct {
 		event, key, code string
@@ -271,25 +270,6 @@ func TestHostileTruthDiskFull(t *testing.T) {
 		t.Fatalf("cairn validate after the full disk: exit %d\n%s", code, out)
 	} else {
 		t.Logf("cairn validate: %s", strings.ReplaceAll(strings.TrimSpace(out[strings.LastIndex(out, ":\n")+1:]), "\n", "; "))
-	}
-}
-
-// fillFS fills the file system at dir with dir/filler until it is full.
-func fillFS(t *testing.T, dir string) {
-	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 4096)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if errors.Is(err, syscall.ENOSPC) {
-				return
-			}
-			t.Fatal(err)
-		}
 	}
 }
 

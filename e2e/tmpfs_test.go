@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -40,5 +42,25 @@ func unmountTmpfs(t *testing.T, dir string) {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fillFile writes path until its file system is full (ENOSPC); any other
+// write error fails the test.
+func fillFile(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				return
+			}
+			t.Fatal(err)
+		}
 	}
 }
