@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/cairn
 FUZZTIME ?= 5s
 
-.PHONY: build run test unit e2e fuzz bench vet deps clean
+.PHONY: build run test unit e2e fuzz bench vet lint deps clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cairn
@@ -11,8 +11,9 @@ build:
 run:
 	$(GO) run ./cmd/cairn serve
 
-# The whole suite: installs test dependencies, vets, runs unit and end-to-end
-# tests, then every fuzz target briefly.
+# The whole suite: installs test dependencies, checks formatting, vet, go.mod
+# tidiness and staticcheck, runs unit tests (the stream-path packages under
+# -race) and end-to-end tests, then every fuzz target briefly.
 test:
 	FUZZTIME=$(FUZZTIME) ./scripts/test.sh
 
@@ -27,6 +28,11 @@ fuzz:
 
 vet:
 	$(GO) vet ./...
+
+# staticcheck (installed by scripts/test-deps.sh) and the go.mod tidiness check.
+lint: deps
+	bin/tools/staticcheck ./...
+	$(GO) mod tidy -diff
 
 deps:
 	./scripts/test-deps.sh

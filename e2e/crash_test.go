@@ -56,8 +56,20 @@ func TestCrashLosesNoAcknowledgedEvent(t *testing.T) {
 			}
 		}(w)
 	}
-	time.Sleep(2 * time.Second)
-	s.kill() // SIGKILL while the writers are still calling
+	// At least 2 s of load and 100 acknowledged calls (on a busy machine
+	// that takes longer), then SIGKILL while the writers are still calling.
+	for began := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 100 && time.Since(began) >= 2*time.Second {
+			break
+		}
+		if time.Since(began) > 2*time.Minute {
+			t.Fatalf("only %d calls acknowledged in 2 minutes", n)
+		}
+	}
+	s.kill()
 	stopping.Store(true)
 	wg.Wait()
 	mu.Lock()

@@ -29,7 +29,15 @@ const (
 var cairnBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cairn-e2e-bin")
+	// The binary goes under the repo's ignored bin/, not the system temp dir.
+	if err := os.MkdirAll(filepath.Join("..", "bin"), 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dir, err := os.MkdirTemp(filepath.Join("..", "bin"), "e2e-")
+	if err == nil {
+		dir, err = filepath.Abs(dir) // tests run the binary from other directories
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -40,6 +48,7 @@ func TestMain(m *testing.M) {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build cairn:", err)
+		os.RemoveAll(dir)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -168,8 +177,7 @@ func (s *server) clientEnv(akid, secret string) []string {
 			env = append(env, kv)
 		}
 	}
-	home, _ := os.MkdirTemp("", "cairn-e2e-home")
-	s.t.Cleanup(func() { os.RemoveAll(home) })
+	home := s.t.TempDir()
 	return append(env, "HOME="+home, "AWS_ENDPOINT_URL="+s.endpoint, "AWS_ACCESS_KEY_ID="+akid,
 		"AWS_SECRET_ACCESS_KEY="+secret, "AWS_DEFAULT_REGION="+testRegion, "AWS_PAGER=", "AWS_RETRY_MODE=standard", "AWS_MAX_ATTEMPTS=1",
 		"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"))

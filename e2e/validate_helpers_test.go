@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cairn-audit/cairn/internal/digest"
 )
 
 // s3RulesetFor writes a botocore data directory whose S3 endpoint rule set
@@ -131,6 +133,18 @@ func listKeys(t *testing.T, c *s3.Client, bucket, prefix string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// hasDigestEndingAfter reports whether bucket holds a digest of region whose
+// end time (in its key) is not before after.
+func hasDigestEndingAfter(t *testing.T, c *s3.Client, bucket, region string, after time.Time) bool {
+	t.Helper()
+	for _, k := range listKeys(t, c, bucket, digestPrefix(region)) {
+		if info, ok := digest.ParseKey(k); ok && !info.End.Before(after) {
+			return true
+		}
+	}
+	return false
 }
 
 func digestPrefix(region string) string {

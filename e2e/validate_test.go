@@ -30,7 +30,8 @@ func runDigestTrail(t *testing.T, s3Endpoint string, mkBucket func(s *server), e
 	flags := append([]string{"--delivery-interval", "1s", "--digest-interval", "1m", "--key-rotation", "150s"}, extra...)
 	data := t.TempDir()
 	s := startServerIn(t, data, flags...)
-	if s3Endpoint == "" {
+	external := s3Endpoint != ""
+	if !external {
 		s3Endpoint = s.endpoint
 	}
 	ctx := context.Background()
@@ -69,6 +70,7 @@ func runDigestTrail(t *testing.T, s3Endpoint string, mkBucket func(s *server), e
 	s = startServerIn(t, data, flags...)
 	traffic(s, began.Add(200*time.Second))
 	ct = cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
+	stopping := time.Now()
 	if _, err := ct.StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("signed")}); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +90,20 @@ func runDigestTrail(t *testing.T, s3Endpoint string, mkBucket func(s *server), e
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	time.Sleep(2 * time.Second) // the other region's final digest
+	// Every region's final digest: one whose end is at or after StopLogging
+	// (periodic digests end on an interval boundary before it).
+	c := s3Client(s.endpoint, testKey, testSecret) // the restarted server
+	if external {
+		c = s3Client(s3Endpoint, motoKey, motoSecret) // moto, the only external bucket used
+	}
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		for !hasDigestEndingAfter(t, c, "validated", region, stopping.Truncate(time.Second)) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no final digest after StopLogging\n%s", region, tail(s.logs.String(), 3000))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
 	return digestRun{s: s, trailARN: "arn:aws:cloudtrail:us-east-1:" + testAccount + ":trail/signed", bucket: "validated", s3: s3Endpoint, start: start}
 }
 

@@ -36,6 +36,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/delivery"
 	"github.com/cairn-audit/cairn/internal/digest"
 	"github.com/cairn-audit/cairn/internal/journal"
+	"github.com/cairn-audit/cairn/internal/stream"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
@@ -66,6 +67,7 @@ func main() {
 
 type setup struct {
 	jnl    *journal.Journal
+	src    *stream.Journal // what delivery reads
 	store  *file.Store
 	trails *fixedTrails
 	world  *synth.World
@@ -91,7 +93,11 @@ func open(dir string) (*setup, error) {
 	}
 	tr := trail.Trail{ID: "bench", Account: w.Account, HomeRegion: "us-east-1", Name: "bench", ARN: trail.ARN("us-east-1", w.Account, "bench"),
 		S3BucketName: "logs", IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, Windows: []trail.Window{{Start: 1, StartTime: time.Now()}}}
-	return &setup{jnl: jnl, store: st, trails: &fixedTrails{t: []trail.Trail{tr}}, world: w}, nil
+	src, err := stream.Open(jnl)
+	if err != nil {
+		return nil, err
+	}
+	return &setup{jnl: jnl, src: src, store: st, trails: &fixedTrails{t: []trail.Trail{tr}}, world: w}, nil
 }
 
 func (s *setup) close() { s.store.Close(); s.jnl.Close() }
@@ -138,7 +144,7 @@ func throughput(dir string, n int) error {
 	zw.Close()
 	gzipRate := float64(len(raw)) / time.Since(t0).Seconds()
 
-	eng, err := delivery.New(s.jnl, s.trails, s.store, delivery.Options{Dir: filepath.Join(dir, "delivery"), Interval: 100 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	eng, err := delivery.New(s.src, s.trails, s.store, delivery.Options{Dir: filepath.Join(dir, "delivery"), Interval: 100 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return err
 	}
@@ -177,7 +183,7 @@ func latency(dir string, rate int, d time.Duration, digests bool) error {
 		s.trails.t[0].LogFileValidationEnabled = true
 		opts.Signer, opts.DigestInterval = oneKey{key}, time.Second
 	}
-	eng, err := delivery.New(s.jnl, s.trails, rec, opts)
+	eng, err := delivery.New(s.src, s.trails, rec, opts)
 	if err != nil {
 		return err
 	}

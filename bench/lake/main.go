@@ -1,4 +1,4 @@
-// Command lake benchmarks the CloudTrail Lake engine (store.Lake): it
+// Command lake benchmarks the CloudTrail Lake engine (lakedb.DB): it
 // appends N synthetic CloudTrail events (~1 KB records over 90 days) to one
 // event data store and reports the append rate, times two queries through
 // Engine.Run, then answers the same two questions the "Athena way" — plain
@@ -26,7 +26,7 @@ import (
 
 	"github.com/cairn-audit/cairn/bench/historygen/synth"
 	"github.com/cairn-audit/cairn/internal/lake"
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/lakedb"
 )
 
 // storeID is the benchmark's event data store.
@@ -54,7 +54,7 @@ func main() {
 	flag.IntVar(&c.runs, "runs", 5, "runs of each Lake query (the median is reported)")
 	flag.IntVar(&c.athenaRuns, "athena-runs", 3, "runs of each Athena-path query")
 	flag.BoolVar(&c.skipAthena, "skip-athena", false, "skip the trail-file comparison")
-	flag.StringVar(&c.memory, "memory", store.DefaultLakeMemoryLimit, "DuckDB memory_limit of the Lake")
+	flag.StringVar(&c.memory, "memory", lakedb.DefaultMemoryLimit, "DuckDB memory_limit of the Lake")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the append phase here")
 	flag.Parse()
 	if *events <= 0 || *days <= 0 || *batch <= 0 || c.runs <= 0 || c.athenaRuns <= 0 {
@@ -82,11 +82,11 @@ func run(c config) error {
 	}
 	fmt.Printf("lake bench: %d events over %s..%s, batches of %d, %d CPUs, data in %s\n",
 		c.spec.events, c.spec.start.Format(time.DateOnly), c.spec.end.Format(time.DateOnly), c.spec.batch, runtime.NumCPU(), c.dir)
-	opts := store.DefaultLakeOptions()
+	opts := lakedb.DefaultOptions()
 	opts.Dir = filepath.Join(c.dir, "lake")
 	opts.MemoryLimit = c.memory
 	opts.Logger = slog.New(slog.DiscardHandler)
-	l, err := store.OpenLake(opts)
+	l, err := lakedb.Open(opts)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func run(c config) error {
 }
 
 // appendAll appends every event, reporting the rates.
-func appendAll(c config, l *store.Lake) error {
+func appendAll(c config, l *lakedb.DB) error {
 	if c.cpuprofile != "" {
 		f, err := os.Create(c.cpuprofile)
 		if err != nil {
@@ -207,7 +207,7 @@ func questions(bucket string) []question {
 
 // pickBucket finds an S3 bucket with events in the last 7 days, the 5th
 // busiest.
-func pickBucket(l *store.Lake) (string, error) {
+func pickBucket(l *lakedb.DB) (string, error) {
 	var w rowsWriter
 	_, err := l.Run(context.Background(), lake.Query{
 		SQL: "SELECT requestParameters.bucketName AS b, count(*) AS n FROM " + storeID +
@@ -226,7 +226,7 @@ func pickBucket(l *store.Lake) (string, error) {
 }
 
 // timeLake runs q through Engine.Run and returns the median time.
-func timeLake(l *store.Lake, q question, runs int) (time.Duration, error) {
+func timeLake(l *lakedb.DB, q question, runs int) (time.Duration, error) {
 	var times []time.Duration
 	var w rowsWriter
 	var st lake.QueryStats

@@ -1,7 +1,7 @@
 // Command lakeingest measures the Lake's ingest path end to end, in
 // process: events already durable in a journal are routed by the
 // lake.Ingester (selectors, windows, channel destinations) and appended to a
-// real DuckDB engine (store.OpenLake) with their cursors, one transaction per
+// real DuckDB engine (lakedb.Open) with their cursors, one transaction per
 // batch, until the store has them all.
 //
 //	go run ./bench/lakeingest -events 1000000
@@ -23,9 +23,10 @@ import (
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/lake"
+	"github.com/cairn-audit/cairn/internal/lakedb"
 	"github.com/cairn-audit/cairn/internal/lakeproc"
 	"github.com/cairn-audit/cairn/internal/selector"
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/stream"
 )
 
 const (
@@ -118,7 +119,7 @@ func run(dir string, n int, audit bool) error {
 		opts.Lake.Dir = base + "/engine"
 		eng, err = lakeproc.Start(opts)
 	} else {
-		eng, err = store.OpenLake(store.LakeOptions{Dir: base + "/engine"})
+		eng, err = lakedb.Open(lakedb.Options{Dir: base + "/engine"})
 	}
 	if err != nil {
 		return err
@@ -133,8 +134,16 @@ func run(dir string, n int, audit bool) error {
 	} else {
 		def.Windows = []lake.Window{{From: 1}}
 	}
-	in, err := lake.NewIngester(ctx, lake.IngesterOptions{Engine: eng, Catalog: catalog{def}, Journal: main,
-		Audit: aud, Channels: routes{}})
+	mainStream, err := stream.Open(main)
+	if err != nil {
+		return err
+	}
+	audStream, err := stream.Open(aud)
+	if err != nil {
+		return err
+	}
+	in, err := lake.NewIngester(ctx, lake.IngesterOptions{Engine: eng, Catalog: catalog{def}, Journal: mainStream,
+		Audit: audStream, Channels: routes{}})
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,8 @@ import (
 	"github.com/cairn-audit/cairn/internal/identity"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/recorder"
-	"github.com/cairn-audit/cairn/internal/settle"
 	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/stream"
 	"github.com/cairn-audit/cairn/internal/sts"
 )
 
@@ -61,7 +61,7 @@ func run(dir string, workers int, duration time.Duration) error {
 		return err
 	}
 	defer jnl.Close()
-	settled, err := settle.Open(jnl)
+	settled, err := stream.Open(jnl)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,9 @@ import (
 	"github.com/cairn-audit/cairn/internal/channel"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/lake"
+	"github.com/cairn-audit/cairn/internal/lakedb"
 	"github.com/cairn-audit/cairn/internal/lakeproc"
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/stream"
 )
 
 // lakeFlags are the serve flags of the Lake.
@@ -26,7 +27,7 @@ type lakeFlags struct {
 }
 
 func (f *lakeFlags) register(fl *flag.FlagSet) {
-	fl.StringVar(&f.memoryLimit, "lake-memory-limit", store.DefaultLakeMemoryLimit, "memory the Lake's SQL engine may use (DuckDB memory_limit, e.g. 2GB); the engine process is bounded to it plus --lake-memory-margin")
+	fl.StringVar(&f.memoryLimit, "lake-memory-limit", lakedb.DefaultMemoryLimit, "memory the Lake's SQL engine may use (DuckDB memory_limit, e.g. 2GB); the engine process is bounded to it plus --lake-memory-margin")
 	fl.StringVar(&f.memoryMargin, "lake-memory-margin", fmt.Sprintf("%dMiB", lakeproc.DefaultMargin>>20), "address space the Lake's engine process may use beyond --lake-memory-limit (see docs/LAKE.md, Limits)")
 	fl.DurationVar(&f.queryTimeout, "query-timeout", lake.DefaultQueryTimeout, "Lake queries running longer are stopped (TIMED_OUT)")
 	fl.IntVar(&f.queryWorkers, "query-workers", lake.DefaultQueryWorkers, "Lake queries run at once; more wait QUEUED")
@@ -87,9 +88,13 @@ func openLake(ctx context.Context, d dataDir, f lakeFlags, jnl lake.Stream, audi
 	}
 	p.closers = append(p.closers, imports.Close)
 	p.stores.SetOngoingImport(imports.Ongoing)
-	p.lake = &lake.Lake{Engine: p.engine, Stores: p.stores, Queries: queries, Imports: imports, Commits: lake.NewCommits()}
+	p.lake = &lake.Lake{Engine: p.engine, Stores: p.stores, Queries: queries, Imports: imports}
+	auditStream, err := stream.Open(audit)
+	if err != nil {
+		return nil, fmt.Errorf("audit event stream: %w", err)
+	}
 	p.ingester, err = lake.NewIngester(ctx, lake.IngesterOptions{Engine: p.engine, Catalog: p.stores, Journal: jnl,
-		Audit: audit, Channels: lake.ChannelStoreRoutes{Store: channels}, Commits: p.lake.Commits, Logger: logger})
+		Audit: auditStream, Channels: lake.ChannelStoreRoutes{Store: channels}, Logger: logger})
 	if err != nil {
 		return nil, err
 	}

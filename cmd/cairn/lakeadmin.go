@@ -14,8 +14,8 @@ import (
 	"github.com/cairn-audit/cairn/internal/channel"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/lake"
-	"github.com/cairn-audit/cairn/internal/settle"
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/lakedb"
+	"github.com/cairn-audit/cairn/internal/stream"
 )
 
 const lakeAdminHelp = `usage: cairn lake check|repair [flags]
@@ -66,18 +66,18 @@ func runLakeAdmin(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	opts := store.DefaultLakeOptions()
+	opts := lakedb.DefaultOptions()
 	opts.Dir, opts.Logger = d.lake("engine"), logger
-	open := store.OpenLake
+	open := lakedb.Open
 	if cmd == "check" {
-		open = store.OpenLakeUnchecked
+		open = lakedb.OpenUnchecked
 	}
 	l, err := open(opts)
 	if err != nil {
 		return fmt.Errorf("cairn lake: open %s (is its server stopped?): %w", d.lake("engine"), err)
 	}
 	defer l.Close()
-	rep, err := l.CheckRows(ctx, store.CheckOptions{All: true, Deep: true, Quarantine: cmd == "repair"})
+	rep, err := l.CheckRows(ctx, lakedb.CheckOptions{All: true, Deep: true, Quarantine: cmd == "repair"})
 	if err != nil {
 		return fmt.Errorf("cairn lake: %w", err)
 	}
@@ -100,7 +100,7 @@ func runLakeAdmin(args []string, stdout, stderr io.Writer) error {
 // repairLake re-derives the events of the stores and months rows were
 // quarantined from, from the journals.
 // With all, every store and month.
-func repairLake(ctx context.Context, d dataDir, l *store.Lake, all bool, stdout io.Writer, logger *slog.Logger) error {
+func repairLake(ctx context.Context, d dataDir, l *lakedb.DB, all bool, stdout io.Writer, logger *slog.Logger) error {
 	q, err := l.Quarantined(ctx)
 	if err != nil {
 		return fmt.Errorf("cairn lake: %w", err)
@@ -122,15 +122,19 @@ func repairLake(ctx context.Context, d dataDir, l *store.Lake, all bool, stdout 
 		return fmt.Errorf("cairn lake: open journal: %w", err)
 	}
 	defer jnl.Close()
-	settled, err := settle.Open(jnl)
+	settled, err := stream.Open(jnl)
 	if err != nil {
-		return fmt.Errorf("cairn lake: settle journal: %w", err)
+		return fmt.Errorf("cairn lake: %w", err)
 	}
 	audit, err := journal.Open(d.auditEvents(), journal.Options{Logger: logger})
 	if err != nil {
 		return fmt.Errorf("cairn lake: open audit event journal: %w", err)
 	}
 	defer audit.Close()
+	auditStream, err := stream.Open(audit)
+	if err != nil {
+		return fmt.Errorf("cairn lake: audit events: %w", err)
+	}
 	channels, err := channel.Open(d.channels(), channel.Options{Logger: logger})
 	if err != nil {
 		return fmt.Errorf("cairn lake: open channels: %w", err)
@@ -141,7 +145,7 @@ func repairLake(ctx context.Context, d dataDir, l *store.Lake, all bool, stdout 
 		return fmt.Errorf("cairn lake: open event data stores: %w", err)
 	}
 	defer stores.Close()
-	res, err := lake.Backfill(ctx, lake.BackfillOptions{Engine: l, Catalog: stores, Journal: settled, Audit: audit,
+	res, err := lake.Backfill(ctx, lake.BackfillOptions{Engine: l, Catalog: stores, Journal: settled, Audit: auditStream,
 		Channels: lake.ChannelStoreRoutes{Store: channels},
 		Want:     func(r lake.Row) bool { return all || months[r.Store+" "+r.Time.UTC().Format("200601")] }})
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,12 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-audit/cairn/internal/duckdb"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/lake"
+	"github.com/cairn-audit/cairn/internal/lakedb"
 	"github.com/cairn-audit/cairn/internal/selector"
-	"github.com/cairn-audit/cairn/internal/store"
-	"github.com/marcboeker/go-duckdb"
+	"github.com/cairn-audit/cairn/internal/stream"
 )
 
 // cairn lake check finds a spliced row; cairn lake repair quarantines it and
@@ -67,13 +67,17 @@ func TestLakeCheckRepair(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	opts := store.DefaultLakeOptions()
+	opts := lakedb.DefaultOptions()
 	opts.Dir, opts.MemoryLimit, opts.Logger = d.lake("engine"), "256MB", slog.New(slog.DiscardHandler)
-	l, err := store.OpenLake(opts)
+	l, err := lakedb.Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := lake.NewIngester(ctx, lake.IngesterOptions{Engine: l, Catalog: stores, Journal: jnl})
+	src, err := stream.Open(jnl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := lake.NewIngester(ctx, lake.IngesterOptions{Engine: l, Catalog: stores, Journal: src})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,17 +95,16 @@ func TestLakeCheckRepair(t *testing.T) {
 
 	// Splice two event IDs and records into the third row, as the DuckDB
 	// revert bug did.
-	c, err := duckdb.NewConnector(filepath.Join(d.lake("engine"), "lake.duckdb"), nil)
+	db, err := duckdb.Open(ctx, duckdb.Options{Path: filepath.Join(d.lake("engine"), "lake.duckdb")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := sql.OpenDB(c)
 	table := "cairn.p_" + strings.ReplaceAll(sid, "-", "") + "_202611"
 	if _, err := db.Exec("UPDATE "+table+" SET eventid = $1 || eventid, cairn_record = encode('{\"x\":1}') || cairn_record WHERE eventid = $2",
 		ids[0]+ids[1], ids[2]); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Close(); err != nil {
+	if err := duckdb.Close(db, true); err != nil {
 		t.Fatal(err)
 	}
 
@@ -119,7 +122,7 @@ func TestLakeCheckRepair(t *testing.T) {
 	if err := runLakeAdmin([]string{"check", "--data", string(d)}, &out, &out); err != nil || !strings.Contains(out.String(), " 0 malformed") {
 		t.Fatalf("check after repair: %v\n%s", err, out.String())
 	}
-	l, err = store.OpenLake(opts)
+	l, err = lakedb.Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,10 @@ var lookupAttrFlags = []struct{ flag, key string }{
 
 func runLookup(args []string, out io.Writer) error {
 	fl := flag.NewFlagSet("lookup", flag.ContinueOnError)
+	fl.Usage = func() {
+		fmt.Fprint(fl.Output(), "usage: cairn lookup [flags]\n\nPrints a running server's event history (LookupEvents) newest first, as a\ntable, JSON or CSV. At most one attribute filter (--username, --event-name,\n...) as in LookupEvents. Times are RFC 3339 or a duration ago (2h).\n\nflags:\n")
+		fl.PrintDefaults()
+	}
 	data := fl.String("data", "", "read endpoint and credentials from this data dir (default: AWS_* environment variables)")
 	endpoint := fl.String("endpoint", "", "server URL (default: $AWS_ENDPOINT_URL, else the data dir's)")
 	region := fl.String("region", "", "region (default: $AWS_DEFAULT_REGION or us-east-1)")

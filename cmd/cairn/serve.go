@@ -33,8 +33,8 @@ import (
 	"github.com/cairn-audit/cairn/internal/recorder"
 	"github.com/cairn-audit/cairn/internal/s3api"
 	"github.com/cairn-audit/cairn/internal/server"
-	"github.com/cairn-audit/cairn/internal/settle"
 	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/stream"
 	"github.com/cairn-audit/cairn/internal/sts"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
@@ -153,10 +153,10 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		return fmt.Errorf("open journal: %w", err)
 	}
 	defer jnl.Close()
-	// Every consumer reads the settled view of the journal (docs/RECORDS.md).
-	settled, err := settle.Open(jnl)
+	// Every consumer reads the settled stream of the journal (docs/STREAM.md).
+	settled, err := stream.Open(jnl)
 	if err != nil {
-		return fmt.Errorf("settle journal: %w", err)
+		return err
 	}
 	indexer, err := history.NewIndexer(ctx, settled, hist, history.IndexerOptions{Logger: logger})
 	if err != nil {
@@ -219,6 +219,10 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	ctData.SetStoreRetention(func(ref string) (int, bool) { // eventTime bounds (docs/CHANNELS.md)
 		st, ok := lk.stores.Get(ref)
 		return st.RetentionPeriod, ok
+	})
+	ctData.SetStoreEventSize(func(ref string) (int, bool) { // MaxEventSize (docs/CLOUDTRAIL.md)
+		st, ok := lk.stores.Get(ref)
+		return st.MaxEventBytes(), ok
 	})
 	defer func() {
 		if cerr := lk.close(); cerr != nil {
@@ -315,12 +319,11 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 	}
 	wg.Go(func() { authFailures.Run(bg) }) // at shutdown, records what is left before the journal closes
 	lk.run(bg, &wg, logger)
-	wg.Go(func() {
-		trimJournal(bg, jnl, []consumer{indexer.Applied, func() uint64 { return deliver.Needed() - 1 }, lk.ingester.Applied}, logger)
-	})
+	// Retention: what every registered consumer (history, each trail, the Lake) is done with.
+	wg.Go(func() { settled.RunRetention(bg, stream.RetentionOptions{Every: journalTrimEvery, Logger: logger}) })
 
-	fmt.Printf("Cairn is listening on %s (account %s, data %s).\nPoint AWS clients at it with:\n\n%s\n",
-		endpoint, creds.AccountID, f.data, exportLines(endpoint, creds.AccessKeyID, creds.SecretAccessKey, f.region))
+	fmt.Print(banner{Endpoint: endpoint, Account: creds.AccountID, Data: f.data, AccessKeyID: creds.AccessKeyID, Secret: creds.SecretAccessKey,
+		Region: f.region, Upstreams: f.upstreams, S3Endpoint: f.storage.endpoint}) // banner.go
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -337,30 +340,6 @@ func serve(ctx context.Context, f serveFlags, logger *slog.Logger) error {
 		err = nil
 	}
 	return err
-}
-
-// consumer reports the last stream seq a journal consumer is done with.
-type consumer func() uint64
-
-// trimJournal deletes journal segments every consumer (the history indexer,
-// each trail's delivery) is done with.
-func trimJournal(ctx context.Context, jnl *journal.Journal, consumers []consumer, logger *slog.Logger) {
-	t := time.NewTicker(journalTrimEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		done := jnl.Durable()
-		for _, c := range consumers {
-			done = min(done, c())
-		}
-		if _, err := jnl.TrimBefore(done + 1); err != nil {
-			logger.Error("journal trim failed", "err", err)
-		}
-	}
 }
 
 // daysDuration is a flag accepting Go durations and whole days ("90d").

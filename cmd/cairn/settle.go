@@ -39,8 +39,9 @@ var edsStoreCalls = map[string]bool{
 	"RestoreEventDataStore": true, "StartEventDataStoreIngestion": true, "StopEventDataStoreIngestion": true,
 }
 
-// tagCalls change the tags of the resource their record names.
-var tagCalls = map[string]bool{"AddTags": true, "RemoveTags": true}
+// tagCalls change the resource their record names: its tags, or its event
+// configuration (PutEventConfiguration names a trail or an event data store).
+var tagCalls = map[string]bool{"AddTags": true, "RemoveTags": true, "PutEventConfiguration": true}
 
 // cloudTrailCall selects the CloudTrail calls in names, and the tag calls
 // whose record names a resource of tagType.
@@ -145,10 +146,15 @@ func (c bucketChecker) Applied(e *event.Entry) (applied, known bool) {
 	return false, false
 }
 
+// unsettled lists the pending calls without a marker (stream.Journal).
+type unsettled interface {
+	Unsettled() ([]event.Entry, error)
+}
+
 // settleInterrupted resolves the calls a crash left recorded but unsettled
 // (pending, without a marker) by checking their effect, and appends their
 // markers, before the server takes calls.
-func settleInterrupted(ctx context.Context, v *settle.View, rec *recorder.Recorder, owners []settle.Owner, logger *slog.Logger) error {
+func settleInterrupted(ctx context.Context, v unsettled, rec *recorder.Recorder, owners []settle.Owner, logger *slog.Logger) error {
 	open, err := v.Unsettled()
 	if err != nil {
 		return fmt.Errorf("find unsettled calls: %w", err)

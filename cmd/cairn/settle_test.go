@@ -34,6 +34,8 @@ func TestCloudTrailCallOwners(t *testing.T) {
 		{meta(ct, "AddTags", "AWS::CloudTrail::Channel"), "channel"},
 		{meta(ct, "RemoveTags", "AWS::CloudTrail::EventDataStore"), "eds"},
 		{meta(ct, "PutResourcePolicy", "AWS::CloudTrail::Channel"), "channel"},
+		{meta(ct, "PutEventConfiguration", "AWS::CloudTrail::Trail"), "trail"},
+		{meta(ct, "PutEventConfiguration", "AWS::CloudTrail::EventDataStore"), "eds"},
 		{meta(ct, "StopEventDataStoreIngestion", ""), "eds"},
 		{meta(ct, "CancelQuery", "AWS::CloudTrail::EventDataStore"), "queries"},
 		{meta("s3.amazonaws.com", "DeleteObjects", ""), "s3obj"},

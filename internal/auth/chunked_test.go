@@ -99,14 +99,14 @@ func TestChunkedAWSExample(t *testing.T) {
 	if p.AccessKeyID != testAKID || scope.Service != "s3" || sa.PayloadHash != StreamingSigned {
 		t.Fatalf("principal %+v scope %+v payload %q", p, scope, sa.PayloadHash)
 	}
-	dec, n, err := sa.Body(r, r.Body)
+	_, n, err := sa.Body(r, r.Body)
 	if err != nil || n != 66560 {
 		t.Fatalf("Body: %d %v", n, err)
 	}
 	for _, size := range []int{1, 7, 4096, 70000} { // any read size decodes the same
 		r := exampleRequest(t, body)
 		_, _, sa, _ := v.VerifyStreaming(r)
-		dec, _, _ = sa.Body(r, r.Body)
+		dec, _, _ := sa.Body(r, r.Body)
 		got, err := readAllBy(dec, size)
 		if err != nil || !bytes.Equal(got, bytes.Repeat([]byte("a"), 66560)) {
 			t.Fatalf("read by %d: %d bytes, %v", size, len(got), err)

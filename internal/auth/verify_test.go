@@ -23,10 +23,9 @@ const (
 
 // validCase is a request a real SDK signs and Cairn must accept.
 type validCase struct {
-	name    string
-	req     clientReq
-	sign    signOpts
-	service string
+	name string
+	req  clientReq
+	sign signOpts
 }
 
 func validCases() []validCase {

@@ -14,6 +14,10 @@
 // TestGeneratedUpToDate fails when the committed tables differ from what the
 // installed botocore gives.
 //
+// The services Cairn serves itself (CloudTrail) are generated too, with
+// their models' error shapes, for the servers' own checks: ServedByName;
+// they are not in Services(), so the gateway never forwards them.
+//
 // Resolve (and Match) identify the operation a request asks for; see
 // Service.Match for the rules per protocol.
 package awsmodel

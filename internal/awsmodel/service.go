@@ -164,20 +164,29 @@ var (
 	all       []*Service
 	bySigning = map[string]*Service{}
 	byName    = map[string]*Service{}
+	served    = map[string]*Service{}
 )
 
+func newService(sp *serviceSpec) *Service {
+	s := &Service{
+		Name: sp.name, SigningName: sp.signingName, EndpointPrefix: sp.endpointPrefix,
+		EventSource: sp.eventSource, TargetPrefix: sp.targetPrefix, JSONVersion: sp.jsonVersion,
+		APIVersion: sp.apiVersion, ServiceID: sp.serviceID, GlobalEndpoint: sp.globalEndpoint, spec: sp,
+	}
+	for _, p := range strings.Fields(sp.protocols) {
+		s.Protocols = append(s.Protocols, parseProtocol(p))
+	}
+	s.Protocol = s.Protocols[0]
+	return s
+}
+
 func init() {
+	for i := range servedSpecs {
+		s := newService(&servedSpecs[i])
+		served[s.Name] = s
+	}
 	for i := range specs {
-		sp := &specs[i]
-		s := &Service{
-			Name: sp.name, SigningName: sp.signingName, EndpointPrefix: sp.endpointPrefix,
-			EventSource: sp.eventSource, TargetPrefix: sp.targetPrefix, JSONVersion: sp.jsonVersion,
-			APIVersion: sp.apiVersion, ServiceID: sp.serviceID, GlobalEndpoint: sp.globalEndpoint, spec: sp,
-		}
-		for _, p := range strings.Fields(sp.protocols) {
-			s.Protocols = append(s.Protocols, parseProtocol(p))
-		}
-		s.Protocol = s.Protocols[0]
+		s := newService(&specs[i])
 		all = append(all, s)
 		if _, dup := bySigning[s.SigningName]; !dup {
 			bySigning[s.SigningName] = s
@@ -197,6 +206,17 @@ func BySigningName(name string) (*Service, bool) {
 	s, ok := bySigning[name]
 	return s, ok
 }
+
+// ServedByName returns a service Cairn serves itself ("cloudtrail"), with
+// its operations and error shapes; such services are not in Services().
+func ServedByName(name string) (*Service, bool) {
+	s, ok := served[name]
+	return s, ok
+}
+
+// ErrorShapes lists the exception shapes of a served service's model,
+// sorted (nil for gateway services, whose errors are not tabled).
+func (s *Service) ErrorShapes() []string { return strings.Fields(s.spec.errors) }
 
 // ByName returns the service botocore calls name ("s3", "elbv2",
 // "stepfunctions", "cloudwatch").

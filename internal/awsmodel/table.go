@@ -17,6 +17,7 @@ type serviceSpec struct {
 	name, signingName, endpointPrefix, eventSource, protocols string
 	targetPrefix, jsonVersion, apiVersion, serviceID          string
 	globalEndpoint, ops                                       string
+	errors                                                    string // servedSpecs only: the model's exception shapes
 }
 
 var typeNames = map[string]string{

@@ -41,6 +41,11 @@ var specs = [...]serviceSpec{
 	{name: "acm", signingName: "acm", endpointPrefix: "acm", eventSource: "acm.amazonaws.com", protocols: "json", targetPrefix: "CertificateManager", jsonVersion: "1.1", apiVersion: "2015-12-08", serviceID: "ACM", globalEndpoint: "", ops: opsAcm},
 }
 
+// servedSpecs are the services Cairn serves itself (see ServedByName).
+var servedSpecs = [...]serviceSpec{
+	{name: "cloudtrail", signingName: "cloudtrail", endpointPrefix: "cloudtrail", eventSource: "cloudtrail.amazonaws.com", protocols: "json", targetPrefix: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101", jsonVersion: "1.1", apiVersion: "2013-11-01", serviceID: "CloudTrail", globalEndpoint: "", ops: opsCloudtrail, errors: "AccessDeniedException AccountHasOngoingImportException AccountNotFoundException AccountNotRegisteredException AccountRegisteredException CannotDelegateManagementAccountException ChannelARNInvalidException ChannelAlreadyExistsException ChannelExistsForEDSException ChannelMaxLimitExceededException ChannelNotFoundException CloudTrailARNInvalidException CloudTrailAccessNotEnabledException CloudTrailInvalidClientTokenIdException CloudWatchLogsDeliveryUnavailableException ConcurrentModificationException ConflictException DelegatedAdminAccountLimitExceededException EventDataStoreARNInvalidException EventDataStoreAlreadyExistsException EventDataStoreFederationEnabledException EventDataStoreHasOngoingImportException EventDataStoreMaxLimitExceededException EventDataStoreNotFoundException EventDataStoreTerminationProtectedException GenerateResponseException ImportNotFoundException InactiveEventDataStoreException InactiveQueryException InsightNotEnabledException InsufficientDependencyServiceAccessPermissionException InsufficientEncryptionPolicyException InsufficientIAMAccessPermissionException InsufficientS3BucketPolicyException InsufficientSnsTopicPolicyException InvalidCloudWatchLogsLogGroupArnException InvalidCloudWatchLogsRoleArnException InvalidDateRangeException InvalidEventCategoryException InvalidEventDataStoreCategoryException InvalidEventDataStoreStatusException InvalidEventSelectorsException InvalidHomeRegionException InvalidImportSourceException InvalidInsightSelectorsException InvalidKmsKeyIdException InvalidLookupAttributesException InvalidMaxResultsException InvalidNextTokenException InvalidParameterCombinationException InvalidParameterException InvalidQueryStatementException InvalidQueryStatusException InvalidS3BucketNameException InvalidS3PrefixException InvalidSnsTopicNameException InvalidSourceException InvalidTagParameterException InvalidTimeRangeException InvalidTokenException InvalidTrailNameException KmsException KmsKeyDisabledException KmsKeyNotFoundException MaxConcurrentQueriesException MaximumNumberOfTrailsExceededException NoManagementAccountSLRExistsException NotOrganizationManagementAccountException NotOrganizationMasterAccountException OperationNotPermittedException OrganizationNotInAllFeaturesModeException OrganizationsNotInUseException QueryIdNotFoundException ResourceARNNotValidException ResourceNotFoundException ResourcePolicyNotFoundException ResourcePolicyNotValidException ResourceTypeNotSupportedException S3BucketDoesNotExistException ServiceQuotaExceededException TagsLimitExceededException ThrottlingException TrailAlreadyExistsException TrailNotFoundException TrailNotProvidedException UnsupportedOperationException"},
+}
+
 const opsS3 = `
 AbortMultipartUpload DELETE /{Bucket}/{Key+}
 <Bucket s R u
@@ -22436,4 +22441,509 @@ SearchCertificates POST / r
 UpdateCertificateOptions POST /
 <CertificateArn s R
 <Options S R
+`
+
+const opsCloudtrail = `
+AddTags POST /
+<ResourceId s R
+<TagsList l R
+CancelQuery POST /
+<EventDataStore s
+<QueryId s R
+<EventDataStoreOwnerAccountId s
+>QueryId s R
+>QueryStatus s R
+>EventDataStoreOwnerAccountId s
+CreateChannel POST /
+<Name s R
+<Source s R
+<Destinations l R
+<Tags l
+>ChannelArn s
+>Name s
+>Source s
+>Destinations l
+>Tags l
+CreateDashboard POST /
+<Name s R
+<RefreshSchedule S
+<TagsList l
+<TerminationProtectionEnabled B
+<Widgets l
+>DashboardArn s
+>Name s
+>Type s
+>Widgets l
+>TagsList l
+>RefreshSchedule S
+>TerminationProtectionEnabled B
+CreateEventDataStore POST /
+<Name s R
+<AdvancedEventSelectors l
+<MultiRegionEnabled B
+<OrganizationEnabled B
+<RetentionPeriod i
+<TerminationProtectionEnabled B
+<TagsList l
+<KmsKeyId s
+<StartIngestion B
+<BillingMode s
+>EventDataStoreArn s
+>Name s
+>Status s
+>AdvancedEventSelectors l
+>MultiRegionEnabled B
+>OrganizationEnabled B
+>RetentionPeriod i
+>TerminationProtectionEnabled B
+>TagsList l
+>CreatedTimestamp t
+>UpdatedTimestamp t
+>KmsKeyId s
+>BillingMode s
+CreateTrail POST /
+<Name s R
+<S3BucketName s R
+<S3KeyPrefix s
+<SnsTopicName s
+<IncludeGlobalServiceEvents B
+<IsMultiRegionTrail B
+<EnableLogFileValidation B
+<CloudWatchLogsLogGroupArn s
+<CloudWatchLogsRoleArn s
+<KmsKeyId s
+<IsOrganizationTrail B
+<TagsList l
+>Name s
+>S3BucketName s
+>S3KeyPrefix s
+>SnsTopicName s
+>SnsTopicARN s
+>IncludeGlobalServiceEvents B
+>IsMultiRegionTrail B
+>TrailARN s
+>LogFileValidationEnabled B
+>CloudWatchLogsLogGroupArn s
+>CloudWatchLogsRoleArn s
+>KmsKeyId s
+>IsOrganizationTrail B
+DeleteChannel POST /
+<Channel s R
+DeleteDashboard POST /
+<DashboardId s R
+DeleteEventDataStore POST /
+<EventDataStore s R
+DeleteResourcePolicy POST /
+<ResourceArn s R
+DeleteTrail POST /
+<Name s R
+DeregisterOrganizationDelegatedAdmin POST /
+<DelegatedAdminAccountId s R
+DescribeQuery POST / r
+<EventDataStore s
+<QueryId s
+<QueryAlias s
+<RefreshId s
+<EventDataStoreOwnerAccountId s
+>QueryId s
+>QueryString s
+>QueryStatus s
+>QueryStatistics S
+>ErrorMessage s
+>DeliveryS3Uri s
+>DeliveryStatus s
+>Prompt s
+>EventDataStoreOwnerAccountId s
+DescribeTrails POST / r
+<trailNameList l
+<includeShadowTrails B
+>trailList l
+DisableFederation POST /
+<EventDataStore s R
+>EventDataStoreArn s
+>FederationStatus s
+EnableFederation POST /
+<EventDataStore s R
+<FederationRoleArn s R
+>EventDataStoreArn s
+>FederationStatus s
+>FederationRoleArn s
+GenerateQuery POST /
+<EventDataStores l R
+<Prompt s R
+>QueryStatement s
+>QueryAlias s
+>EventDataStoreOwnerAccountId s
+GetChannel POST / r
+<Channel s R
+>ChannelArn s
+>Name s
+>Source s
+>SourceConfig S
+>Destinations l
+>IngestionStatus S
+GetDashboard POST / r
+<DashboardId s R
+>DashboardArn s
+>Type s
+>Status s
+>Widgets l
+>RefreshSchedule S
+>CreatedTimestamp t
+>UpdatedTimestamp t
+>LastRefreshId s
+>LastRefreshFailureReason s
+>TerminationProtectionEnabled B
+GetEventConfiguration POST / r
+<TrailName s
+<EventDataStore s
+>TrailARN s
+>EventDataStoreArn s
+>MaxEventSize s
+>ContextKeySelectors l
+>AggregationConfigurations l
+GetEventDataStore POST / r
+<EventDataStore s R
+>EventDataStoreArn s
+>Name s
+>Status s
+>AdvancedEventSelectors l
+>MultiRegionEnabled B
+>OrganizationEnabled B
+>RetentionPeriod i
+>TerminationProtectionEnabled B
+>CreatedTimestamp t
+>UpdatedTimestamp t
+>KmsKeyId s
+>BillingMode s
+>FederationStatus s
+>FederationRoleArn s
+>PartitionKeys l
+GetEventSelectors POST / r
+<TrailName s R
+>TrailARN s
+>EventSelectors l
+>AdvancedEventSelectors l
+GetImport POST / r
+<ImportId s R
+>ImportId s
+>Destinations l
+>ImportSource S
+>StartEventTime t
+>EndEventTime t
+>ImportStatus s
+>CreatedTimestamp t
+>UpdatedTimestamp t
+>ImportStatistics S
+GetInsightSelectors POST / r
+<TrailName s
+<EventDataStore s
+>TrailARN s
+>InsightSelectors l
+>EventDataStoreArn s
+>InsightsDestination s
+GetQueryResults POST / r
+<EventDataStore s
+<QueryId s R
+<NextToken s
+<MaxQueryResults i
+<EventDataStoreOwnerAccountId s
+>QueryStatus s
+>QueryStatistics S
+>QueryResultRows l
+>NextToken s
+>ErrorMessage s
+GetResourcePolicy POST / r
+<ResourceArn s R
+>ResourceArn s
+>ResourcePolicy s
+>DelegatedAdminResourcePolicy s
+GetTrail POST / r
+<Name s R
+>Trail S
+GetTrailStatus POST / r
+<Name s R
+>IsLogging B
+>LatestDeliveryError s
+>LatestNotificationError s
+>LatestDeliveryTime t
+>LatestNotificationTime t
+>StartLoggingTime t
+>StopLoggingTime t
+>LatestCloudWatchLogsDeliveryError s
+>LatestCloudWatchLogsDeliveryTime t
+>LatestDigestDeliveryTime t
+>LatestDigestDeliveryError s
+>LatestDeliveryAttemptTime s
+>LatestNotificationAttemptTime s
+>LatestNotificationAttemptSucceeded s
+>LatestDeliveryAttemptSucceeded s
+>TimeLoggingStarted s
+>TimeLoggingStopped s
+ListChannels POST / r
+<MaxResults i
+<NextToken s
+>Channels l
+>NextToken s
+ListDashboards POST / r
+<NamePrefix s
+<Type s
+<NextToken s
+<MaxResults i
+>Dashboards l
+>NextToken s
+ListEventDataStores POST / r
+<NextToken s
+<MaxResults i
+>EventDataStores l
+>NextToken s
+ListImportFailures POST / r
+<ImportId s R
+<MaxResults i
+<NextToken s
+>Failures l
+>NextToken s
+ListImports POST / r
+<MaxResults i
+<Destination s
+<ImportStatus s
+<NextToken s
+>Imports l
+>NextToken s
+ListInsightsData POST / r
+<InsightSource s R
+<DataType s R
+<Dimensions m
+<StartTime t
+<EndTime t
+<MaxResults i
+<NextToken s
+>Events l
+>NextToken s
+ListInsightsMetricData POST / r
+<TrailName s
+<EventSource s R
+<EventName s R
+<InsightType s R
+<ErrorCode s
+<StartTime t
+<EndTime t
+<Period i
+<DataType s
+<MaxResults i
+<NextToken s
+>TrailARN s
+>EventSource s
+>EventName s
+>InsightType s
+>ErrorCode s
+>Timestamps l
+>Values l
+>NextToken s
+ListPublicKeys POST / r
+<StartTime t
+<EndTime t
+<NextToken s
+>PublicKeyList l
+>NextToken s
+ListQueries POST / r
+<EventDataStore s R
+<NextToken s
+<MaxResults i
+<StartTime t
+<EndTime t
+<QueryStatus s
+>Queries l
+>NextToken s
+ListTags POST / r
+<ResourceIdList l R
+<NextToken s
+>ResourceTagList l
+>NextToken s
+ListTrails POST / r
+<NextToken s
+>Trails l
+>NextToken s
+LookupEvents POST / r
+<LookupAttributes l
+<StartTime t
+<EndTime t
+<EventCategory s
+<MaxResults i
+<NextToken s
+>Events l
+>NextToken s
+PutEventConfiguration POST /
+<TrailName s
+<EventDataStore s
+<MaxEventSize s
+<ContextKeySelectors l
+<AggregationConfigurations l
+>TrailARN s
+>EventDataStoreArn s
+>MaxEventSize s
+>ContextKeySelectors l
+>AggregationConfigurations l
+PutEventSelectors POST /
+<TrailName s R
+<EventSelectors l
+<AdvancedEventSelectors l
+>TrailARN s
+>EventSelectors l
+>AdvancedEventSelectors l
+PutInsightSelectors POST /
+<TrailName s
+<InsightSelectors l R
+<EventDataStore s
+<InsightsDestination s
+>TrailARN s
+>InsightSelectors l
+>EventDataStoreArn s
+>InsightsDestination s
+PutResourcePolicy POST /
+<ResourceArn s R
+<ResourcePolicy s R
+>ResourceArn s
+>ResourcePolicy s
+>DelegatedAdminResourcePolicy s
+RegisterOrganizationDelegatedAdmin POST /
+<MemberAccountId s R
+RemoveTags POST /
+<ResourceId s R
+<TagsList l R
+RestoreEventDataStore POST /
+<EventDataStore s R
+>EventDataStoreArn s
+>Name s
+>Status s
+>AdvancedEventSelectors l
+>MultiRegionEnabled B
+>OrganizationEnabled B
+>RetentionPeriod i
+>TerminationProtectionEnabled B
+>CreatedTimestamp t
+>UpdatedTimestamp t
+>KmsKeyId s
+>BillingMode s
+SearchSampleQueries POST / r
+<SearchPhrase s R
+<MaxResults i
+<NextToken s
+>SearchResults l
+>NextToken s
+StartDashboardRefresh POST /
+<DashboardId s R
+<QueryParameterValues m
+>RefreshId s
+StartEventDataStoreIngestion POST /
+<EventDataStore s R
+StartImport POST /
+<Destinations l
+<ImportSource S
+<StartEventTime t
+<EndEventTime t
+<ImportId s
+>ImportId s
+>Destinations l
+>ImportSource S
+>StartEventTime t
+>EndEventTime t
+>ImportStatus s
+>CreatedTimestamp t
+>UpdatedTimestamp t
+StartLogging POST /
+<Name s R
+StartQuery POST /
+<QueryStatement s
+<DeliveryS3Uri s
+<QueryAlias s
+<QueryParameters l
+<EventDataStoreOwnerAccountId s
+>QueryId s
+>EventDataStoreOwnerAccountId s
+StopEventDataStoreIngestion POST /
+<EventDataStore s R
+StopImport POST /
+<ImportId s R
+>ImportId s
+>ImportSource S
+>Destinations l
+>ImportStatus s
+>CreatedTimestamp t
+>UpdatedTimestamp t
+>StartEventTime t
+>EndEventTime t
+>ImportStatistics S
+StopLogging POST /
+<Name s R
+UpdateChannel POST /
+<Channel s R
+<Destinations l
+<Name s
+>ChannelArn s
+>Name s
+>Source s
+>Destinations l
+UpdateDashboard POST /
+<DashboardId s R
+<Widgets l
+<RefreshSchedule S
+<TerminationProtectionEnabled B
+>DashboardArn s
+>Name s
+>Type s
+>Widgets l
+>RefreshSchedule S
+>TerminationProtectionEnabled B
+>CreatedTimestamp t
+>UpdatedTimestamp t
+UpdateEventDataStore POST /
+<EventDataStore s R
+<Name s
+<AdvancedEventSelectors l
+<MultiRegionEnabled B
+<OrganizationEnabled B
+<RetentionPeriod i
+<TerminationProtectionEnabled B
+<KmsKeyId s
+<BillingMode s
+>EventDataStoreArn s
+>Name s
+>Status s
+>AdvancedEventSelectors l
+>MultiRegionEnabled B
+>OrganizationEnabled B
+>RetentionPeriod i
+>TerminationProtectionEnabled B
+>CreatedTimestamp t
+>UpdatedTimestamp t
+>KmsKeyId s
+>BillingMode s
+>FederationStatus s
+>FederationRoleArn s
+UpdateTrail POST /
+<Name s R
+<S3BucketName s
+<S3KeyPrefix s
+<SnsTopicName s
+<IncludeGlobalServiceEvents B
+<IsMultiRegionTrail B
+<EnableLogFileValidation B
+<CloudWatchLogsLogGroupArn s
+<CloudWatchLogsRoleArn s
+<KmsKeyId s
+<IsOrganizationTrail B
+>Name s
+>S3BucketName s
+>S3KeyPrefix s
+>SnsTopicName s
+>SnsTopicARN s
+>IncludeGlobalServiceEvents B
+>IsMultiRegionTrail B
+>TrailARN s
+>LogFileValidationEnabled B
+>CloudWatchLogsLogGroupArn s
+>CloudWatchLogsRoleArn s
+>KmsKeyId s
+>IsOrganizationTrail B
 `

@@ -4,7 +4,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
+	"github.com/cairn-audit/cairn/internal/trail"
 )
 
 // CloudTrail resource ARNs: arn:<partition>:cloudtrail:<region>:<account>:<type>/<id>.
@@ -41,45 +42,14 @@ func isARN(s string) bool { return strings.HasPrefix(s, "arn:") }
 
 // errInvalidTrailARN is CloudTrailARNInvalidException for s.
 func errInvalidTrailARN(s string) error {
-	return api.Errorf("CloudTrailARNInvalidException", "%s is not a valid trail ARN. The format of a trail ARN is arn:aws:cloudtrail:us-east-2:123456789012:trail/MyTrail.", s)
+	return cterr.CloudTrailARNInvalid.New("%s is not a valid trail ARN. The format of a trail ARN is arn:aws:cloudtrail:us-east-2:123456789012:trail/MyTrail.", s)
 }
 
 // parseTrailARN parses a trail ARN whose name is a valid trail name.
 func parseTrailARN(s string) (ctARN, error) {
 	a, ok := parseCloudTrailARN(s)
-	if !ok || a.Type != typeTrail || validateTrailName(a.ID) != nil {
+	if !ok || a.Type != typeTrail || trail.ValidateName(a.ID) != nil {
 		return ctARN{}, errInvalidTrailARN(s)
 	}
 	return a, nil
-}
-
-var (
-	trailNameShape = regexp.MustCompile(`^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$`)
-	trailNameChars = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
-	ipv4Shape      = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
-	alnum          = func(b byte) bool { return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
-)
-
-// validateTrailName checks CloudTrail's trail name rules: 3-128 ASCII
-// letters, digits, '.', '_' and '-', starting and ending alphanumeric, no two
-// punctuation characters in a row, not an IPv4 address.
-func validateTrailName(name string) error {
-	const code = "InvalidTrailNameException"
-	switch {
-	case len(name) < 3:
-		return api.Errorf(code, "Trail name too short. Minimum allowed length: 3 characters. Specified name length: %d characters.", len(name))
-	case len(name) > 128:
-		return api.Errorf(code, "Trail name too long. Maximum allowed length: 128 characters. Specified name length: %d characters.", len(name))
-	case !alnum(name[0]):
-		return api.Errorf(code, "Trail name must starts with a letter or number.")
-	case !alnum(name[len(name)-1]):
-		return api.Errorf(code, "Trail name must ends with a letter or number.")
-	case !trailNameChars.MatchString(name):
-		return api.Errorf(code, "Trail name or ARN can only contain uppercase letters, lowercase letters, numbers, periods (.), hyphens (-), and underscores (_).")
-	case !trailNameShape.MatchString(name):
-		return api.Errorf(code, "Trail name must not contain adjacent periods (.), hyphens (-) or underscores (_), as in my-_namespace or my--namespace.")
-	case ipv4Shape.MatchString(name):
-		return api.Errorf(code, "Trail name must not be in IP address format, such as 192.168.5.4.")
-	}
-	return nil
 }

@@ -1,6 +1,10 @@
 package cloudtrail
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/cairn-audit/cairn/internal/trail"
+)
 
 func TestParseCloudTrailARN(t *testing.T) {
 	good := map[string]ctARN{
@@ -24,12 +28,12 @@ func TestParseCloudTrailARN(t *testing.T) {
 
 func TestValidateTrailName(t *testing.T) {
 	for _, n := range []string{"abc", "My.Trail_1-x", "a1b", "1.2.3", "192.168.5.4a"} {
-		if err := validateTrailName(n); err != nil {
+		if err := trail.ValidateName(n); err != nil {
 			t.Errorf("%q: %v", n, err)
 		}
 	}
 	for _, n := range []string{"ab", "-ab", "ab-", "a..b", "a._b", "a b", "ümlaut", "192.168.5.4"} {
-		if err := validateTrailName(n); err == nil {
+		if err := trail.ValidateName(n); err == nil {
 			t.Errorf("%q accepted", n)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/channel"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/event"
 )
 
@@ -17,25 +18,11 @@ const DefaultMaxChannelsPerRegion = 25
 // channelResourceType is the resources[].type of a channel in records.
 const channelResourceType = "AWS::CloudTrail::Channel"
 
-type channelHandler func(s *Service, ctx context.Context, c *api.Call) (*api.Result, error)
-
-// channelOperations are the operations served from Options.Channels.
-var channelOperations = map[string]channelHandler{
-	"CreateChannel":        (*Service).createChannel,
-	"GetChannel":           (*Service).getChannel,
-	"ListChannels":         (*Service).listChannels,
-	"UpdateChannel":        (*Service).updateChannel,
-	"DeleteChannel":        (*Service).deleteChannel,
-	"PutResourcePolicy":    (*Service).putResourcePolicy,
-	"GetResourcePolicy":    (*Service).getResourcePolicy,
-	"DeleteResourcePolicy": (*Service).deleteResourcePolicy,
-}
-
 // serveChannelOperation runs a channel operation, or answers
 // UnsupportedOperationException when the service has no channel store.
-func (s *Service) serveChannelOperation(ctx context.Context, c *api.Call, op string, h channelHandler) (*api.Result, error) {
+func (s *Service) serveChannelOperation(ctx context.Context, c *api.Call, op string, h handler) (*api.Result, error) {
 	if s.opts.Channels == nil {
-		return nil, api.Errorf("UnsupportedOperationException", "Cairn does not support %s yet.", op)
+		return nil, errUnsupported(op)
 	}
 	return h(s, ctx, c)
 }
@@ -53,11 +40,11 @@ var (
 )
 
 func errChannelARNInvalid(ref string) error {
-	return api.Errorf("ChannelARNInvalidException", "The specified channel ARN %q is not valid. The format of a channel ARN is arn:aws:cloudtrail:us-east-2:123456789012:channel/01234567-89ab-cdef-0123-456789abcdef.", ref)
+	return cterr.ChannelARNInvalid.New("The specified channel ARN %q is not valid. The format of a channel ARN is arn:aws:cloudtrail:us-east-2:123456789012:channel/01234567-89ab-cdef-0123-456789abcdef.", ref)
 }
 
 func errChannelNotFound(ref string) error {
-	return api.Errorf("ChannelNotFoundException", "The channel %s was not found.", ref)
+	return cterr.ChannelNotFound.New("The channel %s was not found.", ref)
 }
 
 // findChannel resolves a ChannelArn member: the ARN of a channel, or its ID
@@ -109,17 +96,7 @@ func (s *Service) channelWrite(ctx context.Context, fn func(tx *channel.Tx) (*ap
 // channelResult renders out as op's response about ch; write operations
 // also record out as responseElements.
 func (s *Service) channelResult(c *api.Call, op string, ch channel.Channel, out any, write bool) (*api.Result, error) {
-	res, err := s.jsonResult(c, op, out)
-	if err != nil {
-		return nil, err
-	}
-	if write && out != nil {
-		if res.ResponseElements, err = responseElements(out); err != nil {
-			return nil, err
-		}
-	}
-	res.Resources = []event.ResourceRef{{Type: channelResourceType, Name: ch.Name, ARN: ch.ARN}}
-	return res, nil
+	return s.result(c, op, out, []event.ResourceRef{{Type: channelResourceType, Name: ch.Name, ARN: ch.ARN}}, write)
 }
 
 type destinationShape struct {

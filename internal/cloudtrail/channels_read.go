@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/channel"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 )
 
 // ListChannels page sizes (MaxResults 1-1000; the default is the maximum).
@@ -81,7 +82,7 @@ func (s *Service) listChannels(_ context.Context, c *api.Call) (*api.Result, err
 	size := maxListChannels
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > maxListChannels {
-			return nil, api.Errorf("InvalidParameterException", "MaxResults must be between 1 and %d.", maxListChannels)
+			return nil, cterr.InvalidParameter.New("MaxResults must be between 1 and %d.", maxListChannels)
 		}
 		size = *in.MaxResults
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/channel"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 )
 
 type createChannelInput struct {
@@ -29,10 +30,10 @@ func (s *Service) createChannel(ctx context.Context, c *api.Call) (*api.Result, 
 		return nil, err
 	}
 	name := deref(in.Name)
-	if err := validateChannelName(name); err != nil {
+	if err := channel.ValidateName(name); err != nil {
 		return nil, err
 	}
-	if err := validateSource(in.Source); err != nil {
+	if err := channel.ValidateSource(deref(in.Source)); err != nil {
 		return nil, err
 	}
 	dests, err := s.destinationsFromInput(in.Destinations, c)
@@ -74,7 +75,7 @@ func (s *Service) updateChannel(ctx context.Context, c *api.Call) (*api.Result, 
 		return nil, err
 	}
 	if in.Name != nil {
-		if err := validateChannelName(*in.Name); err != nil {
+		if err := channel.ValidateName(*in.Name); err != nil {
 			return nil, err
 		}
 	}
@@ -91,7 +92,7 @@ func (s *Service) updateChannel(ctx context.Context, c *api.Call) (*api.Result, 
 			return nil, err
 		}
 		if in.Name == nil && in.Destinations == nil {
-			return nil, api.Errorf("InvalidParameterException", "UpdateChannel needs a new Name or new Destinations.")
+			return nil, cterr.InvalidParameter.New("UpdateChannel needs a new Name or new Destinations.")
 		}
 		if in.Name != nil {
 			ch.Name = *in.Name

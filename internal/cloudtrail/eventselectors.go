@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/selector"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
@@ -37,7 +38,7 @@ type dataResourceShape struct {
 }
 
 func errInvalidSelectors(format string, args ...any) error {
-	return api.Errorf("InvalidEventSelectorsException", format, args...)
+	return cterr.InvalidEventSelectors.New(format, args...)
 }
 
 // putEventSelectors replaces the trail's selectors with basic or advanced

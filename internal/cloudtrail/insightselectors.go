@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/selector"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
@@ -35,7 +36,7 @@ type insightSelectorsOutput struct {
 }
 
 func errInvalidInsights(format string, args ...any) error {
-	return api.Errorf("InvalidInsightSelectorsException", format, args...)
+	return cterr.InvalidInsightSelectors.New(format, args...)
 }
 
 // insightTarget checks the trail-or-event-data-store choice of Put/GetInsightSelectors.
@@ -43,11 +44,11 @@ func insightTarget(in *insightSelectorsInput) error {
 	eds := in.EventDataStore != nil || in.InsightsDestination != nil
 	switch {
 	case in.TrailName != nil && eds:
-		return api.Errorf("InvalidParameterCombinationException", "Specify either TrailName or EventDataStore (with InsightsDestination), not both.")
+		return cterr.InvalidParameterCombination.New("Specify either TrailName or EventDataStore (with InsightsDestination), not both.")
 	case eds:
-		return api.Errorf("UnsupportedOperationException", "Cairn does not support Insights on event data stores yet; Insights can be enabled on trails only.")
+		return cterr.UnsupportedOperation.New("Cairn does not support Insights on event data stores yet; Insights can be enabled on trails only.")
 	case in.TrailName == nil:
-		return api.Errorf("InvalidParameterCombinationException", "Specify TrailName (or EventDataStore).")
+		return cterr.InvalidParameterCombination.New("Specify TrailName (or EventDataStore).")
 	}
 	return nil
 }
@@ -196,7 +197,7 @@ func (s *Service) getInsightSelectors(_ context.Context, c *api.Call) (*api.Resu
 		return nil, err
 	}
 	if !t.HasInsightSelectors() {
-		return nil, api.Errorf("InsightNotEnabledException", "Trail %s does not have Insights enabled. Edit the trail settings to enable Insights, and then try the operation again.", t.ARN)
+		return nil, cterr.InsightNotEnabled.New("Trail %s does not have Insights enabled. Edit the trail settings to enable Insights, and then try the operation again.", t.ARN)
 	}
 	res, err := s.jsonResult(c, "GetInsightSelectors", insightsOutput(t))
 	if err != nil {

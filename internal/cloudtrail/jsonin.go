@@ -10,7 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 )
 
 // maxTimestamp bounds accepted timestamps (year 9999).
@@ -61,14 +61,14 @@ func decodeInput(body []byte, v any) error {
 		return nil
 	}
 	if !utf8.Valid(body) {
-		return api.Errorf("SerializationException", "Request body is not valid UTF-8.")
+		return cterr.Serialization.New("Request body is not valid UTF-8.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
-		return api.Errorf("SerializationException", "Could not parse request body: %s", err)
+		return cterr.Serialization.New("Could not parse request body: %s", err)
 	}
 	if dec.More() {
-		return api.Errorf("SerializationException", "Could not parse request body: trailing data after the JSON object.")
+		return cterr.Serialization.New("Could not parse request body: trailing data after the JSON object.")
 	}
 	return nil
 }

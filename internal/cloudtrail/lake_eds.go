@@ -6,22 +6,11 @@ import (
 	"regexp"
 
 	"github.com/cairn-audit/cairn/internal/api"
-	"github.com/cairn-audit/cairn/internal/event"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
 
 // edsOperations are the event data store operations (tags on event data
-// stores are routed from Handle to edsTags).
-var edsOperations = map[string]lakeHandler{
-	"CreateEventDataStore":         withStores((*Service).createEventDataStore),
-	"GetEventDataStore":            withStores((*Service).getEventDataStore),
-	"ListEventDataStores":          withStores((*Service).listEventDataStores),
-	"UpdateEventDataStore":         withStores((*Service).updateEventDataStore),
-	"DeleteEventDataStore":         withStores((*Service).deleteEventDataStore),
-	"RestoreEventDataStore":        withStores((*Service).restoreEventDataStore),
-	"StartEventDataStoreIngestion": withStores((*Service).startEventDataStoreIngestion),
-	"StopEventDataStoreIngestion":  withStores((*Service).stopEventDataStoreIngestion),
-}
 
 // withStores serves h only when the Lake has event data store definitions.
 func withStores(h lakeHandler) lakeHandler {
@@ -52,15 +41,15 @@ var (
 )
 
 func errEDSARNInvalid(ref string) error {
-	return api.Errorf("EventDataStoreARNInvalidException", "The specified event data store ARN %q is not valid. The format is arn:aws:cloudtrail:us-east-2:123456789012:eventdatastore/01234567-89ab-cdef-0123-456789abcdef, or the ID that ends it.", ref)
+	return cterr.EventDataStoreARNInvalid.New("The specified event data store ARN %q is not valid. The format is arn:aws:cloudtrail:us-east-2:123456789012:eventdatastore/01234567-89ab-cdef-0123-456789abcdef, or the ID that ends it.", ref)
 }
 
 func errEDSNotFound(ref string) error {
-	return api.Errorf("EventDataStoreNotFoundException", "The event data store %s was not found.", ref)
+	return cterr.EventDataStoreNotFound.New("The event data store %s was not found.", ref)
 }
 
 func errEDSInactive(e lake.EventDataStore) error {
-	return api.Errorf("InactiveEventDataStoreException", "The event data store %s is pending deletion; restore it first.", e.ARN)
+	return e.ErrInactive()
 }
 
 // checkEDSRef checks the shape of an EventDataStore member: an event data
@@ -82,7 +71,7 @@ func checkEDSRef(ref string, c *api.Call) error {
 		return errEDSARNInvalid(ref)
 	}
 	if a.Account != c.Caller.AccountID || a.Region != c.Region {
-		return api.Errorf("EventDataStoreNotFoundException", "The event data store %s was not found in account %s, region %s.", ref, c.Caller.AccountID, c.Region)
+		return cterr.EventDataStoreNotFound.New("The event data store %s was not found in account %s, region %s.", ref, c.Caller.AccountID, c.Region)
 	}
 	return nil
 }
@@ -123,17 +112,7 @@ func (s *Service) edsWrite(ctx context.Context, fn func(tx *lake.Tx) (*api.Resul
 // edsResult renders out as op's response about e; write operations also
 // record out as responseElements.
 func (s *Service) edsResult(c *api.Call, op string, e lake.EventDataStore, out any, write bool) (*api.Result, error) {
-	res, err := s.jsonResult(c, op, out)
-	if err != nil {
-		return nil, err
-	}
-	if write {
-		if res.ResponseElements, err = responseElements(out); err != nil {
-			return nil, err
-		}
-	}
-	res.Resources = []event.ResourceRef{{Type: eventDataStoreResourceType, Name: e.Name, ARN: e.ARN}}
-	return res, nil
+	return s.result(c, op, out, edsResources(e), write)
 }
 
 // activeInRegion counts the account's stores in region that are not
@@ -149,5 +128,5 @@ func activeInRegion(v edsView, account, region string) int {
 }
 
 func (s *Service) errEDSLimit(account, region string) error {
-	return api.Errorf("EventDataStoreMaxLimitExceededException", "Account %s already has %d event data stores in %s, the maximum.", account, s.opts.Lake.Stores.MaxPerRegion(), region)
+	return cterr.EventDataStoreMaxLimitExceeded.New("Account %s already has %d event data stores in %s, the maximum.", account, s.opts.Lake.Stores.MaxPerRegion(), region)
 }

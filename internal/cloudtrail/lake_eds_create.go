@@ -34,21 +34,21 @@ func (s *Service) createEventDataStore(ctx context.Context, c *api.Call) (*api.R
 		return nil, err
 	}
 	name := deref(in.Name)
-	if err := validateEDSName(name); err != nil {
+	if err := lake.ValidateName(name); err != nil {
 		return nil, err
 	}
-	if err := checkNoOrganization(in.OrganizationEnabled); err != nil {
+	if err := lake.CheckNoOrganization(in.OrganizationEnabled); err != nil {
 		return nil, err
 	}
-	mode, err := billingModeFrom(in.BillingMode, lake.BillingExtendable)
+	mode, err := lake.BillingModeFrom(in.BillingMode, lake.BillingExtendable)
 	if err != nil {
 		return nil, err
 	}
-	retention := defaultRetention(mode)
+	retention := lake.DefaultRetention(mode)
 	if in.RetentionPeriod != nil {
 		retention = *in.RetentionPeriod
 	}
-	if err := checkRetention(retention, mode); err != nil {
+	if err := lake.CheckRetention(retention, mode); err != nil {
 		return nil, err
 	}
 	if in.KmsKeyId != nil {
@@ -83,7 +83,7 @@ func (s *Service) createEventDataStore(ctx context.Context, c *api.Call) (*api.R
 		if activeInRegion(tx, e.Account, e.Region) >= s.opts.Lake.Stores.MaxPerRegion() {
 			return nil, s.errEDSLimit(e.Account, e.Region)
 		}
-		if err := checkEDSNameFree(tx, e.Account, e.Region, e.Name, e.ID); err != nil {
+		if err := lake.CheckNameFree(tx, e.Account, e.Region, e.Name, e.ID); err != nil {
 			return nil, err
 		}
 		if err := tx.Put(e); err != nil {

@@ -16,6 +16,7 @@ import (
 type edsEnv struct {
 	*channelEnv
 	stores    *lake.Stores
+	dir       string         // the stores' directory
 	audit     *atomic.Uint64 // the audit journal's durable seq
 	importing map[string]bool
 }
@@ -27,7 +28,8 @@ func newEDSEnv(t *testing.T, tweak ...func(*lake.StoresOptions)) *edsEnv {
 	for _, f := range tweak {
 		f(&opts)
 	}
-	st, err := lake.OpenStores(t.TempDir(), opts)
+	e.dir = t.TempDir()
+	st, err := lake.OpenStores(e.dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

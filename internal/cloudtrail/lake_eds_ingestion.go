@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
 
@@ -34,12 +35,12 @@ func (s *Service) setIngestion(ctx context.Context, c *api.Call, op, from, to st
 		if err != nil {
 			return nil, err
 		}
-		if !ingestionControllable(&e) {
-			return nil, api.Errorf("InvalidEventDataStoreCategoryException", "%s applies to event data stores of Management, Data, NetworkActivity or ConfigurationItem events; %s holds %s events.",
+		if !e.IngestionControllable() {
+			return nil, cterr.InvalidEventDataStoreCategory.New("%s applies to event data stores of Management, Data, NetworkActivity or ConfigurationItem events; %s holds %s events.",
 				op, e.ARN, strings.Join(e.Categories(), " and "))
 		}
 		if e.Status != from {
-			return nil, api.Errorf("InvalidEventDataStoreStatusException", "Event data store %s is %s; %s needs it to be %s.", e.ARN, e.Status, op, from)
+			return nil, cterr.InvalidEventDataStoreStatus.New("Event data store %s is %s; %s needs it to be %s.", e.ARN, e.Status, op, from)
 		}
 		e.Status, e.Updated = to, s.callTime(c).Truncate(time.Millisecond)
 		if err := tx.Put(e); err != nil {

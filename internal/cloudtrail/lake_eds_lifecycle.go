@@ -6,6 +6,7 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/channel"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
 
@@ -26,10 +27,10 @@ func (s *Service) deleteEventDataStore(ctx context.Context, c *api.Call) (*api.R
 		case e.Status == lake.StatusPendingDeletion:
 			return nil, errEDSInactive(e)
 		case e.TerminationProtectionEnabled:
-			return nil, api.Errorf("EventDataStoreTerminationProtectedException", "Event data store %s has termination protection enabled: disable it with UpdateEventDataStore first.", e.ARN)
+			return nil, cterr.EventDataStoreTerminationProtected.New("Event data store %s has termination protection enabled: disable it with UpdateEventDataStore first.", e.ARN)
 		}
 		if ch, ok := s.channelUsing(e); ok {
-			return nil, api.Errorf("ChannelExistsForEDSException", "Event data store %s is the destination of channel %s: delete the channel or change its destinations first.", e.ARN, ch.ARN)
+			return nil, cterr.ChannelExistsForEDS.New("Event data store %s is the destination of channel %s: delete the channel or change its destinations first.", e.ARN, ch.ARN)
 		}
 		if s.opts.Lake.Stores.OngoingImport(e.ID) {
 			return nil, errEDSImporting(e)
@@ -78,9 +79,9 @@ func (s *Service) restoreEventDataStore(ctx context.Context, c *api.Call) (*api.
 		now := s.callTime(c).Truncate(time.Millisecond)
 		switch {
 		case e.Status != lake.StatusPendingDeletion:
-			return nil, api.Errorf("InvalidEventDataStoreStatusException", "Event data store %s is %s: only a store pending deletion can be restored.", e.ARN, e.Status)
+			return nil, cterr.InvalidEventDataStoreStatus.New("Event data store %s is %s: only a store pending deletion can be restored.", e.ARN, e.Status)
 		case !now.Before(e.Deleted.Add(lake.PendingDeletionPeriod)):
-			return nil, api.Errorf("InvalidEventDataStoreStatusException", "Event data store %s was deleted more than 7 days ago and can no longer be restored.", e.ARN)
+			return nil, cterr.InvalidEventDataStoreStatus.New("Event data store %s was deleted more than 7 days ago and can no longer be restored.", e.ARN)
 		case activeInRegion(tx, e.Account, e.Region) >= s.opts.Lake.Stores.MaxPerRegion():
 			return nil, s.errEDSLimit(e.Account, e.Region)
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
 
@@ -54,7 +55,7 @@ func (s *Service) listEventDataStores(_ context.Context, c *api.Call) (*api.Resu
 	size := maxListEventDataStores
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > maxListEventDataStores {
-			return nil, api.Errorf("InvalidMaxResultsException", "MaxResults must be between 1 and %d.", maxListEventDataStores)
+			return nil, cterr.InvalidMaxResults.New("MaxResults must be between 1 and %d.", maxListEventDataStores)
 		}
 		size = *in.MaxResults
 	}

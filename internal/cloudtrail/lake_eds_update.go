@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/lake"
 	"github.com/cairn-audit/cairn/internal/selector"
 )
@@ -43,17 +44,17 @@ func (s *Service) updateEventDataStore(ctx context.Context, c *api.Call) (*api.R
 		return nil, err
 	}
 	if in.empty() {
-		return nil, api.Errorf("InvalidParameterException", "UpdateEventDataStore needs at least one setting to change besides EventDataStore.")
+		return nil, cterr.InvalidParameter.New("UpdateEventDataStore needs at least one setting to change besides EventDataStore.")
 	}
 	if in.Name != nil {
-		if err := validateEDSName(*in.Name); err != nil {
+		if err := lake.ValidateName(*in.Name); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkNoOrganization(in.OrganizationEnabled); err != nil {
+	if err := lake.CheckNoOrganization(in.OrganizationEnabled); err != nil {
 		return nil, err
 	}
-	if _, err := billingModeFrom(in.BillingMode, ""); err != nil {
+	if _, err := lake.BillingModeFrom(in.BillingMode, ""); err != nil {
 		return nil, err
 	}
 	if in.KmsKeyId != nil && *in.KmsKeyId != "" {
@@ -82,7 +83,7 @@ func (s *Service) updateEventDataStore(ctx context.Context, c *api.Call) (*api.R
 		if err := applyEDSUpdate(&e, &in, sel); err != nil {
 			return nil, err
 		}
-		if err := checkEDSNameFree(tx, e.Account, e.Region, e.Name, e.ID); err != nil {
+		if err := lake.CheckNameFree(tx, e.Account, e.Region, e.Name, e.ID); err != nil {
 			return nil, err
 		}
 		e.Updated = s.callTime(c).Truncate(time.Millisecond)
@@ -98,26 +99,26 @@ func (s *Service) updateEventDataStore(ctx context.Context, c *api.Call) (*api.R
 // applyEDSUpdate applies the validated settings of in to e, refusing the
 // changes that depend on e's current settings.
 func applyEDSUpdate(e *lake.EventDataStore, in *updateEDSInput, sel []selector.AdvancedEventSelector) error {
-	const code = "InvalidParameterException"
+	const code = cterr.InvalidParameter
 	if in.BillingMode != nil {
 		if e.BillingMode == lake.BillingExtendable && *in.BillingMode == lake.BillingFixed {
-			return api.Errorf(code, "You can't change the billing mode from %s to %s: create a new event data store with %s instead.", lake.BillingExtendable, lake.BillingFixed, lake.BillingFixed)
+			return code.New("You can't change the billing mode from %s to %s: create a new event data store with %s instead.", lake.BillingExtendable, lake.BillingFixed, lake.BillingFixed)
 		}
 		e.BillingMode = *in.BillingMode
 	}
 	setInt(&e.RetentionPeriod, in.RetentionPeriod)
-	if err := checkRetention(e.RetentionPeriod, e.BillingMode); err != nil {
+	if err := lake.CheckRetention(e.RetentionPeriod, e.BillingMode); err != nil {
 		return err
 	}
 	if in.KmsKeyId != nil && *in.KmsKeyId != e.KmsKeyID {
 		if e.KmsKeyID != "" || *in.KmsKeyId == "" {
-			return api.Errorf(code, "The KMS key of event data store %s cannot be changed or removed once set (it is %q).", e.ARN, e.KmsKeyID)
+			return code.New("The KMS key of event data store %s cannot be changed or removed once set (it is %q).", e.ARN, e.KmsKeyID)
 		}
 		e.KmsKeyID = *in.KmsKeyId
 	}
 	if sel != nil {
 		next := lake.EventDataStore{AdvancedEventSelectors: sel}
-		old, neu := selectorKinds(e.Categories()), selectorKinds(next.Categories())
+		old, neu := lake.Kinds(e.Categories()), lake.Kinds(next.Categories())
 		if !slices.Equal(old, neu) {
 			return errInvalidSelectors("Event data store %s holds %s; its selectors cannot select %s instead. Create another event data store for those events.",
 				e.ARN, strings.Join(old, " and "), strings.Join(neu, " and "))
@@ -140,5 +141,5 @@ func setInt(dst *int, v *int) {
 }
 
 func errEDSImporting(e lake.EventDataStore) error {
-	return api.Errorf("EventDataStoreHasOngoingImportException", "An import into event data store %s is in progress; stop it or wait for it to finish.", e.ARN)
+	return cterr.EventDataStoreHasOngoingImport.New("An import into event data store %s is in progress; stop it or wait for it to finish.", e.ARN)
 }

@@ -6,18 +6,10 @@ import (
 	"strings"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
-
-// importOperations are the import operations.
-var importOperations = map[string]lakeHandler{
-	"StartImport":        withImports((*Service).startImport),
-	"StopImport":         withImports((*Service).stopImport),
-	"GetImport":          withImports((*Service).getImport),
-	"ListImports":        withImports((*Service).listImports),
-	"ListImportFailures": withImports((*Service).listImportFailures),
-}
 
 // withImports serves h only when the Lake runs imports into store definitions.
 func withImports(h lakeHandler) lakeHandler {
@@ -31,7 +23,7 @@ var importIDShape = regexp.MustCompile(`^[a-f0-9\-]{36}$`)
 func checkImportID(id *string) (string, error) {
 	v := deref(id)
 	if !importIDShape.MatchString(v) {
-		return "", api.Errorf("InvalidParameterException", "ImportId %q is not valid: it must be the 36-character ID StartImport returned.", v)
+		return "", cterr.InvalidParameter.New("ImportId %q is not valid: it must be the 36-character ID StartImport returned.", v)
 	}
 	return v, nil
 }
@@ -42,13 +34,13 @@ func importError(err error, id string) error {
 	msg = strings.ToUpper(msg[:1]) + msg[1:] + "."
 	switch {
 	case errors.Is(err, lake.ErrImportNotFound):
-		return api.Errorf("ImportNotFoundException", "The import %s was not found.", id)
+		return cterr.ImportNotFound.New("The import %s was not found.", id)
 	case errors.Is(err, lake.ErrAccountHasOngoingImport):
-		return api.Errorf("AccountHasOngoingImportException", "%s Stop it or wait for it to finish first.", msg)
+		return cterr.AccountHasOngoingImport.New("%s Stop it or wait for it to finish first.", msg)
 	case errors.Is(err, lake.ErrImportNotRestartable), errors.Is(err, lake.ErrImportNotStoppable):
-		return api.Errorf("OperationNotPermittedException", "%s", msg)
+		return cterr.OperationNotPermitted.New("%s", msg)
 	case errors.Is(err, lake.ErrInvalidImport):
-		return api.Errorf("InvalidParameterException", "%s", msg)
+		return cterr.InvalidParameter.New("%s", msg)
 	}
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
@@ -72,7 +73,7 @@ func (s *Service) listImports(_ context.Context, c *api.Call) (*api.Result, erro
 		}
 	}
 	if in.ImportStatus != nil && !slices.Contains(importStatuses, status) {
-		return nil, api.Errorf("InvalidParameterException", "ImportStatus %q is not valid: use one of %s.", status, strings.Join(importStatuses, ", "))
+		return nil, cterr.InvalidParameter.New("ImportStatus %q is not valid: use one of %s.", status, strings.Join(importStatuses, ", "))
 	}
 	var items []lake.Import
 	for _, imp := range s.opts.Lake.Imports.List(c.Caller.AccountID, c.Region) {
@@ -164,7 +165,7 @@ func (s *Service) listImportFailures(_ context.Context, c *api.Call) (*api.Resul
 	if in.NextToken != nil {
 		cur, err := s.tokens.decode(*in.NextToken, qh)
 		if err != nil || cur.Seq > uint64(len(failures)) {
-			return nil, api.Errorf("InvalidNextTokenException", "The NextToken is not valid: it is malformed or was issued for another request.")
+			return nil, cterr.InvalidNextToken.New("The NextToken is not valid: it is malformed or was issued for another request.")
 		}
 		from = int(cur.Seq)
 	}
@@ -189,7 +190,7 @@ func importPageSize(v *int, max int) (int, error) {
 		return max, nil
 	}
 	if *v < 1 || *v > max {
-		return 0, api.Errorf("InvalidParameterException", "MaxResults must be between 1 and %d.", max)
+		return 0, cterr.InvalidParameter.New("MaxResults must be between 1 and %d.", max)
 	}
 	return *v, nil
 }

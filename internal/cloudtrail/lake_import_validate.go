@@ -8,6 +8,7 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/api"
 	objstore "github.com/cairn-audit/cairn/internal/bucket"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
 
@@ -22,15 +23,15 @@ var (
 // a trail into a store that ingests nothing live is the usual way).
 func (s *Service) importDestination(c *api.Call, dests []string) (lake.EventDataStore, error) {
 	if len(dests) != 1 {
-		return lake.EventDataStore{}, api.Errorf("InvalidParameterException", "Destinations must list exactly one event data store ARN; %d were given.", len(dests))
+		return lake.EventDataStore{}, cterr.InvalidParameter.New("Destinations must list exactly one event data store ARN; %d were given.", len(dests))
 	}
 	e, err := findEventDataStore(s.opts.Lake.Stores, c, dests[0])
 	if err != nil {
 		return e, err
 	}
 	for _, cat := range e.Categories() {
-		if selectorKind(cat) != kindCloudTrail {
-			return e, api.Errorf("InvalidEventDataStoreCategoryException", "Trail events can only be imported into an event data store of CloudTrail events (Management, Data or NetworkActivity); %s collects %s events.", e.ARN, cat)
+		if lake.Kind(cat) != lake.KindCloudTrail {
+			return e, cterr.InvalidEventDataStoreCategory.New("Trail events can only be imported into an event data store of CloudTrail events (Management, Data or NetworkActivity); %s collects %s events.", e.ARN, cat)
 		}
 	}
 	switch e.Status {
@@ -39,7 +40,7 @@ func (s *Service) importDestination(c *api.Call, dests []string) (lake.EventData
 	case lake.StatusPendingDeletion:
 		return e, errEDSInactive(e)
 	}
-	return e, api.Errorf("InvalidEventDataStoreStatusException", "The event data store %s is %s; imports need it ENABLED or STOPPED_INGESTION.", e.ARN, e.Status)
+	return e, cterr.InvalidEventDataStoreStatus.New("The event data store %s is %s; imports need it ENABLED or STOPPED_INGESTION.", e.ARN, e.Status)
 }
 
 type s3ImportSourceInput struct {
@@ -58,24 +59,24 @@ type importSourceInput struct {
 // for a bucket policy that does not let CloudTrail read it). The role is
 // checked for shape only: Cairn reads the bucket itself.
 func (s *Service) importSource(ctx context.Context, c *api.Call, in *importSourceInput) (lake.ImportSource, error) {
-	const code = "InvalidParameterException"
+	const code = cterr.InvalidParameter
 	if in == nil || in.S3 == nil {
-		return lake.ImportSource{}, api.Errorf(code, "A new import needs ImportSource.S3.")
+		return lake.ImportSource{}, code.New("A new import needs ImportSource.S3.")
 	}
 	src := lake.ImportSource{S3LocationURI: deref(in.S3.S3LocationUri), S3BucketRegion: deref(in.S3.S3BucketRegion),
 		S3BucketAccessRoleARN: deref(in.S3.S3BucketAccessRoleArn)}
 	name, _, err := lake.ParseImportURI(src.S3LocationURI)
 	if err != nil {
-		return src, api.Errorf(code, "S3LocationUri %q is not valid: use s3://bucket or s3://bucket/prefix.", src.S3LocationURI)
+		return src, code.New("S3LocationUri %q is not valid: use s3://bucket or s3://bucket/prefix.", src.S3LocationURI)
 	}
 	if !importRegionShape.MatchString(src.S3BucketRegion) {
-		return src, api.Errorf(code, "S3BucketRegion %q is not a region name.", src.S3BucketRegion)
+		return src, code.New("S3BucketRegion %q is not a region name.", src.S3BucketRegion)
 	}
 	if !importRoleShape.MatchString(src.S3BucketAccessRoleARN) {
-		return src, api.Errorf(code, "S3BucketAccessRoleArn %q is not an IAM role ARN (arn:aws:iam::123456789012:role/name).", src.S3BucketAccessRoleARN)
+		return src, code.New("S3BucketAccessRoleArn %q is not an IAM role ARN (arn:aws:iam::123456789012:role/name).", src.S3BucketAccessRoleARN)
 	}
-	missing := api.Errorf("InvalidImportSourceException", "The S3 bucket %s does not exist.", name)
-	denied := api.Errorf("InsufficientEncryptionPolicyException", "The policy of S3 bucket %s does not let CloudTrail read it for account %s.", name, c.Caller.AccountID)
+	missing := cterr.InvalidImportSource.New("The S3 bucket %s does not exist.", name)
+	denied := cterr.InsufficientEncryptionPolicy.New("The policy of S3 bucket %s does not let CloudTrail read it for account %s.", name, c.Caller.AccountID)
 	if s.opts.Buckets == nil {
 		return src, missing
 	}
@@ -91,7 +92,7 @@ func (s *Service) importSource(ctx context.Context, c *api.Call, in *importSourc
 		return src, denied
 	}
 	if region := importBucketRegion(info); region != src.S3BucketRegion {
-		return src, api.Errorf("InvalidImportSourceException", "The S3 bucket %s is in %s, not %s.", name, region, src.S3BucketRegion)
+		return src, cterr.InvalidImportSource.New("The S3 bucket %s is in %s, not %s.", name, region, src.S3BucketRegion)
 	}
 	return src, nil
 }

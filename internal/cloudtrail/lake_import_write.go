@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
 
@@ -35,7 +36,7 @@ func (s *Service) startImport(ctx context.Context, c *api.Call) (*api.Result, er
 		}
 	} else {
 		if in.Destinations == nil || in.ImportSource == nil {
-			return nil, api.Errorf("InvalidParameterException", "A new import needs Destinations and ImportSource; a retry needs ImportId.")
+			return nil, cterr.InvalidParameter.New("A new import needs Destinations and ImportSource; a retry needs ImportId.")
 		}
 		eds, err := s.importDestination(c, in.Destinations)
 		if err != nil {
@@ -53,7 +54,7 @@ func (s *Service) startImport(ctx context.Context, c *api.Call) (*api.Result, er
 			n.EndEventTime = in.EndEventTime.Time
 		}
 		if !n.StartEventTime.IsZero() && !n.EndEventTime.IsZero() && n.StartEventTime.After(n.EndEventTime) {
-			return nil, api.Errorf("InvalidParameterException", "StartEventTime must not be after EndEventTime.")
+			return nil, cterr.InvalidParameter.New("StartEventTime must not be after EndEventTime.")
 		}
 		if ch, err = s.opts.Lake.Imports.Start(n); err != nil {
 			return nil, importError(err, "")

@@ -7,19 +7,10 @@ import (
 	"strings"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
-
-// queryOperations are the query operations and SearchSampleQueries.
-var queryOperations = map[string]lakeHandler{
-	"StartQuery":          withQueries((*Service).startQuery),
-	"DescribeQuery":       withQueries((*Service).describeQuery),
-	"GetQueryResults":     withQueries((*Service).getQueryResults),
-	"CancelQuery":         withQueries((*Service).cancelQuery),
-	"ListQueries":         withQueries((*Service).listQueries),
-	"SearchSampleQueries": (*Service).searchSampleQueries,
-}
 
 // withQueries serves h only when the Lake can run queries (engine, store
 // definitions and query runner).
@@ -47,12 +38,12 @@ type queryRef struct {
 func (s *Service) findQuery(c *api.Call, ref queryRef) (lake.QueryInfo, []lake.EventDataStore, error) {
 	id := deref(ref.QueryId)
 	if !queryIDShape.MatchString(id) {
-		return lake.QueryInfo{}, nil, api.Errorf("InvalidParameterException", "QueryId %q is not valid: it must be the 36-character ID StartQuery returned.", id)
+		return lake.QueryInfo{}, nil, cterr.InvalidParameter.New("QueryId %q is not valid: it must be the 36-character ID StartQuery returned.", id)
 	}
 	if err := checkOwnerAccount(c, ref.EventDataStoreOwnerAccountId); err != nil {
 		return lake.QueryInfo{}, nil, err
 	}
-	notFound := api.Errorf("QueryIdNotFoundException", "The query ID %s does not exist or does not map to a query.", id)
+	notFound := cterr.QueryIdNotFound.New("The query ID %s does not exist or does not map to a query.", id)
 	info, err := s.opts.Lake.Queries.Describe(c.Caller.AccountID, id)
 	if errors.Is(err, lake.ErrQueryNotFound) || err == nil && info.Region != c.Region {
 		return lake.QueryInfo{}, nil, notFound
@@ -98,10 +89,10 @@ func checkOwnerAccount(c *api.Call, owner *string) error {
 	}
 	o := *owner
 	if len(o) < 12 || len(o) > 16 || strings.Trim(o, "0123456789") != "" {
-		return api.Errorf("InvalidParameterException", "EventDataStoreOwnerAccountId %q is not valid: it must be an account ID of 12 to 16 digits.", o)
+		return cterr.InvalidParameter.New("EventDataStoreOwnerAccountId %q is not valid: it must be an account ID of 12 to 16 digits.", o)
 	}
 	if o != c.Caller.AccountID {
-		return api.Errorf("EventDataStoreNotFoundException", "No event data store of account %s is shared with account %s.", o, c.Caller.AccountID)
+		return cterr.EventDataStoreNotFound.New("No event data store of account %s is shared with account %s.", o, c.Caller.AccountID)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
@@ -47,9 +48,9 @@ func (s *Service) describeQuery(_ context.Context, c *api.Call) (*api.Result, er
 	}
 	switch {
 	case in.QueryAlias != nil:
-		return nil, api.Errorf("InvalidParameterException", "%s", queryAliasUnsupported)
+		return nil, cterr.InvalidParameter.New("%s", queryAliasUnsupported)
 	case in.QueryId == nil:
-		return nil, api.Errorf("InvalidParameterException", "QueryId is required.")
+		return nil, cterr.InvalidParameter.New("QueryId is required.")
 	}
 	info, stores, err := s.findQuery(c, in.queryRef)
 	if err != nil {
@@ -101,7 +102,7 @@ func (s *Service) getQueryResults(_ context.Context, c *api.Call) (*api.Result, 
 	size := maxQueryResults
 	if in.MaxQueryResults != nil {
 		if *in.MaxQueryResults < 1 || *in.MaxQueryResults > maxQueryResults {
-			return nil, api.Errorf("InvalidMaxResultsException", "MaxQueryResults must be between 1 and %d.", maxQueryResults)
+			return nil, cterr.InvalidMaxResults.New("MaxQueryResults must be between 1 and %d.", maxQueryResults)
 		}
 		size = *in.MaxQueryResults
 	}
@@ -114,14 +115,14 @@ func (s *Service) getQueryResults(_ context.Context, c *api.Call) (*api.Result, 
 	if in.NextToken != nil {
 		cur, err := s.tokens.decode(*in.NextToken, qh)
 		if err != nil || !info.HasResults() || cur.Seq > uint64(info.Rows) {
-			return nil, api.Errorf("InvalidNextTokenException", "The NextToken is not valid: it is malformed or was issued for another query.")
+			return nil, cterr.InvalidNextToken.New("The NextToken is not valid: it is malformed or was issued for another query.")
 		}
 		from = int64(cur.Seq)
 	}
 	info, rows, err := s.opts.Lake.Queries.Results(c.Caller.AccountID, info.ID, from, size)
 	switch {
 	case errors.Is(err, lake.ErrQueryNotFound): // pruned meanwhile
-		return nil, api.Errorf("QueryIdNotFoundException", "The query ID %s does not exist or does not map to a query.", deref(in.QueryId))
+		return nil, cterr.QueryIdNotFound.New("The query ID %s does not exist or does not map to a query.", deref(in.QueryId))
 	case err != nil:
 		return nil, fmt.Errorf("read query results: %w", err)
 	}
@@ -182,12 +183,12 @@ func (s *Service) listQueries(_ context.Context, c *api.Call) (*api.Result, erro
 		return nil, err
 	}
 	if in.EventDataStore == nil {
-		return nil, api.Errorf("InvalidParameterException", "EventDataStore is required.")
+		return nil, cterr.InvalidParameter.New("EventDataStore is required.")
 	}
 	size := maxListQueries
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > maxListQueries {
-			return nil, api.Errorf("InvalidMaxResultsException", "MaxResults must be between 1 and %d.", maxListQueries)
+			return nil, cterr.InvalidMaxResults.New("MaxResults must be between 1 and %d.", maxListQueries)
 		}
 		size = *in.MaxResults
 	}
@@ -199,11 +200,11 @@ func (s *Service) listQueries(_ context.Context, c *api.Call) (*api.Result, erro
 		f.End = in.EndTime.Time
 	}
 	if !f.Start.IsZero() && !f.End.IsZero() && f.Start.After(f.End) {
-		return nil, api.Errorf("InvalidDateRangeException", "StartTime %s is after EndTime %s.", f.Start.Format(time.RFC3339), f.End.Format(time.RFC3339))
+		return nil, cterr.InvalidDateRange.New("StartTime %s is after EndTime %s.", f.Start.Format(time.RFC3339), f.End.Format(time.RFC3339))
 	}
 	if in.QueryStatus != nil {
 		if !slices.Contains(queryStatuses, *in.QueryStatus) {
-			return nil, api.Errorf("InvalidQueryStatusException", "QueryStatus %q is not valid: use one of %v.", *in.QueryStatus, queryStatuses)
+			return nil, cterr.InvalidQueryStatus.New("QueryStatus %q is not valid: use one of %v.", *in.QueryStatus, queryStatuses)
 		}
 		f.Status = *in.QueryStatus
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
@@ -52,12 +53,12 @@ func (s *Service) searchSampleQueries(_ context.Context, c *api.Call) (*api.Resu
 	}
 	phrase := deref(in.SearchPhrase)
 	if len(phrase) < minSearchPhrase || len(phrase) > maxSearchPhrase || !searchPhraseShape.MatchString(phrase) {
-		return nil, api.Errorf("InvalidParameterException", "SearchPhrase must be %d to %d characters of printable ASCII.", minSearchPhrase, maxSearchPhrase)
+		return nil, cterr.InvalidParameter.New("SearchPhrase must be %d to %d characters of printable ASCII.", minSearchPhrase, maxSearchPhrase)
 	}
 	size := defaultSampleResults
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > maxSampleResults {
-			return nil, api.Errorf("InvalidParameterException", "MaxResults must be between 1 and %d.", maxSampleResults)
+			return nil, cterr.InvalidParameter.New("MaxResults must be between 1 and %d.", maxSampleResults)
 		}
 		size = *in.MaxResults
 	}
@@ -71,7 +72,7 @@ func (s *Service) searchSampleQueries(_ context.Context, c *api.Call) (*api.Resu
 		tok := *in.NextToken
 		cur, err := s.tokens.decode(tok, qh)
 		if len(tok) < minPaginationTokenLen || len(tok) > maxPaginationTokenLen || err != nil || cur.Seq > uint64(len(matches)) {
-			return nil, api.Errorf("InvalidParameterException", "The NextToken is not valid: it is malformed or was issued for another search.")
+			return nil, cterr.InvalidParameter.New("The NextToken is not valid: it is malformed or was issued for another search.")
 		}
 		from = int(cur.Seq)
 	}

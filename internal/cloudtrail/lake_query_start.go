@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/lake"
 )
 
@@ -59,11 +60,11 @@ func (s *Service) startQuery(ctx context.Context, c *api.Call) (*api.Result, err
 	ids, err := s.opts.Lake.Engine.Check(ctx, sql)
 	switch {
 	case errors.Is(err, lake.ErrInvalidQuery):
-		return nil, api.Errorf("InvalidQueryStatementException", "%s", err.Error())
+		return nil, cterr.InvalidQueryStatement.New("%s", err.Error())
 	case err != nil:
 		return nil, fmt.Errorf("check query statement: %w", err)
 	case len(ids) == 0:
-		return nil, api.Errorf("InvalidQueryStatementException", "The query must read at least one event data store: name it by ID or ARN in FROM.")
+		return nil, cterr.InvalidQueryStatement.New("The query must read at least one event data store: name it by ID or ARN in FROM.")
 	}
 	stores, scopes, err := s.queryScopes(c, ids)
 	if err != nil {
@@ -77,7 +78,7 @@ func (s *Service) startQuery(ctx context.Context, c *api.Call) (*api.Result, err
 	staged, err := s.opts.Lake.Queries.Stage(lake.Submission{Account: c.Caller.AccountID, Region: c.Region, SQL: sql, Stores: scopes, DeliveryURI: uri})
 	switch {
 	case errors.Is(err, lake.ErrTooManyQueries):
-		return nil, api.Errorf("MaxConcurrentQueriesException", "You are already running the maximum number of concurrent queries (%d). Wait for some queries to finish, and then run the query again.", s.opts.Lake.Queries.MaxConcurrent())
+		return nil, cterr.MaxConcurrentQueries.New("You are already running the maximum number of concurrent queries (%d). Wait for some queries to finish, and then run the query again.", s.opts.Lake.Queries.MaxConcurrent())
 	case err != nil:
 		return nil, fmt.Errorf("start query: %w", err)
 	}
@@ -98,30 +99,30 @@ func (s *Service) startQuery(ctx context.Context, c *api.Call) (*api.Result, err
 func statementFromInput(in startQueryInput) (string, error) {
 	switch {
 	case in.QueryAlias != nil && in.QueryStatement != nil:
-		return "", api.Errorf("InvalidParameterException", "Specify either QueryStatement or QueryAlias, not both.")
+		return "", cterr.InvalidParameter.New("Specify either QueryStatement or QueryAlias, not both.")
 	case in.QueryAlias != nil:
-		return "", api.Errorf("InvalidParameterException", "%s", queryAliasUnsupported)
+		return "", cterr.InvalidParameter.New("%s", queryAliasUnsupported)
 	case in.QueryStatement == nil:
-		return "", api.Errorf("InvalidParameterException", "QueryStatement is required.")
+		return "", cterr.InvalidParameter.New("QueryStatement is required.")
 	}
 	sql := *in.QueryStatement
 	if n := len([]rune(sql)); n < 1 || n > maxQueryStatement {
-		return "", api.Errorf("InvalidParameterException", "QueryStatement must be 1 to %d characters long; it is %d.", maxQueryStatement, n)
+		return "", cterr.InvalidParameter.New("QueryStatement must be 1 to %d characters long; it is %d.", maxQueryStatement, n)
 	}
 	if in.QueryParameters == nil {
 		return sql, nil
 	}
 	if n := len(in.QueryParameters); n < 1 || n > maxQueryParameters {
-		return "", api.Errorf("InvalidParameterException", "QueryParameters must hold 1 to %d parameters; it holds %d.", maxQueryParameters, n)
+		return "", cterr.InvalidParameter.New("QueryParameters must hold 1 to %d parameters; it holds %d.", maxQueryParameters, n)
 	}
 	for i, p := range in.QueryParameters {
 		if n := len([]rune(p)); n < 1 || n > maxQueryParameterLen {
-			return "", api.Errorf("InvalidParameterException", "Query parameter %d must be 1 to %d characters long; it is %d.", i+1, maxQueryParameterLen, n)
+			return "", cterr.InvalidParameter.New("Query parameter %d must be 1 to %d characters long; it is %d.", i+1, maxQueryParameterLen, n)
 		}
 	}
 	bound, err := lake.BindParameters(sql, in.QueryParameters)
 	if err != nil {
-		return "", api.Errorf("InvalidParameterException", "QueryParameters do not fit QueryStatement: %s", err.Error())
+		return "", cterr.InvalidParameter.New("QueryParameters do not fit QueryStatement: %s", err.Error())
 	}
 	return bound, nil
 }
@@ -129,16 +130,16 @@ func statementFromInput(in startQueryInput) (string, error) {
 // parseDeliveryS3URI checks DeliveryS3Uri and splits it into bucket and prefix.
 func parseDeliveryS3URI(uri string) (bucketName, prefix string, err error) {
 	if len(uri) > maxDeliveryS3URILen {
-		return "", "", api.Errorf("InvalidParameterException", "DeliveryS3Uri must be at most %d characters long.", maxDeliveryS3URILen)
+		return "", "", cterr.InvalidParameter.New("DeliveryS3Uri must be at most %d characters long.", maxDeliveryS3URILen)
 	}
 	bucketName, prefix, err = lake.ParseDeliveryURI(uri)
 	switch {
 	case errors.Is(err, lake.ErrInvalidDeliveryBucket):
-		return "", "", api.Errorf("InvalidS3BucketNameException", "The S3 bucket name in DeliveryS3Uri %q is not valid: %s", uri, err.Error())
+		return "", "", cterr.InvalidS3BucketName.New("The S3 bucket name in DeliveryS3Uri %q is not valid: %s", uri, err.Error())
 	case errors.Is(err, lake.ErrInvalidDeliveryPrefix):
-		return "", "", api.Errorf("InvalidS3PrefixException", "The S3 prefix in DeliveryS3Uri %q is not valid: %s", uri, err.Error())
+		return "", "", cterr.InvalidS3Prefix.New("The S3 prefix in DeliveryS3Uri %q is not valid: %s", uri, err.Error())
 	case err != nil:
-		return "", "", api.Errorf("InvalidParameterException", "DeliveryS3Uri %q is not valid: it must look like s3://bucket[/prefix].", uri)
+		return "", "", cterr.InvalidParameter.New("DeliveryS3Uri %q is not valid: it must look like s3://bucket[/prefix].", uri)
 	}
 	return bucketName, prefix, nil
 }
@@ -186,7 +187,7 @@ func (s *Service) cancelQuery(_ context.Context, c *api.Call) (*api.Result, erro
 		return nil, err
 	}
 	if info.Terminal() {
-		return nil, api.Errorf("InactiveQueryException", "The query %s cannot be cancelled because it is %s.", info.ID, info.Status)
+		return nil, cterr.InactiveQuery.New("The query %s cannot be cancelled because it is %s.", info.ID, info.Status)
 	}
 	out := cancelQueryOutput{QueryId: info.ID, QueryStatus: lake.QueryCancelled, EventDataStoreOwnerAccountId: deref(in.EventDataStoreOwnerAccountId)}
 	res, err := s.queryResult(c, "CancelQuery", stores, out, true)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/history"
 )
@@ -70,37 +71,37 @@ func (s *Service) planLookup(c *api.Call, in *lookupEventsInput) (*lookupPlan, e
 	p := &lookupPlan{query: history.Query{Account: c.Caller.AccountID, Region: c.Region, Limit: defaultMaxResults}}
 	if in.EventCategory != nil {
 		if *in.EventCategory != "insight" {
-			return nil, api.Errorf("InvalidEventCategoryException", "EventCategory %q is not valid. The only valid value is insight.", *in.EventCategory)
+			return nil, cterr.InvalidEventCategory.New("EventCategory %q is not valid. The only valid value is insight.", *in.EventCategory)
 		}
 		p.insight = true
 	}
 	if len(in.LookupAttributes) > 1 {
-		return nil, api.Errorf("InvalidLookupAttributesException", "You can specify at most one lookup attribute; %d were given.", len(in.LookupAttributes))
+		return nil, cterr.InvalidLookupAttributes.New("You can specify at most one lookup attribute; %d were given.", len(in.LookupAttributes))
 	}
 	if len(in.LookupAttributes) == 1 {
 		a := in.LookupAttributes[0]
 		if a.AttributeKey == nil || a.AttributeValue == nil {
-			return nil, api.Errorf("InvalidLookupAttributesException", "A lookup attribute needs both AttributeKey and AttributeValue.")
+			return nil, cterr.InvalidLookupAttributes.New("A lookup attribute needs both AttributeKey and AttributeValue.")
 		}
 		key := history.AttrKey(*a.AttributeKey)
 		if !validAttr(key) {
-			return nil, api.Errorf("InvalidLookupAttributesException", "AttributeKey %q is not valid. Valid keys: EventId, EventName, ReadOnly, Username, ResourceType, ResourceName, EventSource, AccessKeyId.", *a.AttributeKey)
+			return nil, cterr.InvalidLookupAttributes.New("AttributeKey %q is not valid. Valid keys: EventId, EventName, ReadOnly, Username, ResourceType, ResourceName, EventSource, AccessKeyId.", *a.AttributeKey)
 		}
 		if p.insight && key != history.AttrEventID && key != history.AttrEventName && key != history.AttrEventSource {
-			return nil, api.Errorf("InvalidLookupAttributesException", "AttributeKey %s is not valid for the insight event category; use EventId, EventName or EventSource.", key)
+			return nil, cterr.InvalidLookupAttributes.New("AttributeKey %s is not valid for the insight event category; use EventId, EventName or EventSource.", key)
 		}
 		v := *a.AttributeValue
 		if v == "" || attrValueLen(v) > maxAttrValueLen {
-			return nil, api.Errorf("InvalidLookupAttributesException", "AttributeValue must be 1 to %d characters (_, space, comma and newline count as two).", maxAttrValueLen)
+			return nil, cterr.InvalidLookupAttributes.New("AttributeValue must be 1 to %d characters (_, space, comma and newline count as two).", maxAttrValueLen)
 		}
 		if key == history.AttrReadOnly && v != "true" && v != "false" {
-			return nil, api.Errorf("InvalidLookupAttributesException", "The ReadOnly attribute value must be true or false, not %q.", v)
+			return nil, cterr.InvalidLookupAttributes.New("The ReadOnly attribute value must be true or false, not %q.", v)
 		}
 		p.query.Attr, p.query.Value = key, v
 	}
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > maxMaxResults {
-			return nil, api.Errorf("InvalidMaxResultsException", "MaxResults must be between 1 and %d; %d was given.", maxMaxResults, *in.MaxResults)
+			return nil, cterr.InvalidMaxResults.New("MaxResults must be between 1 and %d; %d was given.", maxMaxResults, *in.MaxResults)
 		}
 		p.query.Limit = int(*in.MaxResults)
 	}
@@ -114,7 +115,7 @@ func (s *Service) planLookup(c *api.Call, in *lookupEventsInput) (*lookupPlan, e
 		p.query.End = in.EndTime.Time
 	}
 	if p.query.Start.After(p.query.End) {
-		return nil, api.Errorf("InvalidTimeRangeException", "StartTime %s is after EndTime %s.", p.query.Start.Format(time.RFC3339), p.query.End.Format(time.RFC3339))
+		return nil, cterr.InvalidTimeRange.New("StartTime %s is after EndTime %s.", p.query.Start.Format(time.RFC3339), p.query.End.Format(time.RFC3339))
 	}
 	if p.query.Start.Before(oldest) { // Event history holds the retention window only
 		p.query.Start = oldest
@@ -123,7 +124,7 @@ func (s *Service) planLookup(c *api.Call, in *lookupEventsInput) (*lookupPlan, e
 	if in.NextToken != nil {
 		cur, err := s.tokens.decode(*in.NextToken, p.queryHash)
 		if err != nil {
-			return nil, api.Errorf("InvalidNextTokenException", "The NextToken is not valid for this request: it is malformed, expired or was issued for different parameters.")
+			return nil, cterr.InvalidNextToken.New("The NextToken is not valid for this request: it is malformed, expired or was issued for different parameters.")
 		}
 		p.query.After = &cur
 	}
@@ -174,7 +175,7 @@ func (s *Service) lookupEvents(ctx context.Context, c *api.Call) (*api.Result, e
 		return nil, err
 	}
 	if s.limiter != nil && !s.limiter.allow(c.Caller.AccountID+"/"+c.Region, s.now()) {
-		return nil, &api.Error{Code: "ThrottlingException", Message: "Rate exceeded", Status: 400}
+		return nil, cterr.Throttling.New("Rate exceeded")
 	}
 	p, err := s.planLookup(c, &in)
 	if err != nil {

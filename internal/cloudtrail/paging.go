@@ -3,7 +3,7 @@ package cloudtrail
 import (
 	"time"
 
-	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/history"
 )
 
@@ -17,7 +17,7 @@ func pageByCreated[T any](s *Service, items []T, created func(T) time.Time, quer
 	if token != nil {
 		cur, err := s.tokens.decode(*token, queryHash)
 		if err != nil {
-			return nil, "", api.Errorf("InvalidNextTokenException", "The NextToken is not valid: it is malformed or was issued for another request.")
+			return nil, "", cterr.InvalidNextToken.New("The NextToken is not valid: it is malformed or was issued for another request.")
 		}
 		resumed, after, skip = true, cur.Time.UnixMilli(), cur.Seq
 		n := 0

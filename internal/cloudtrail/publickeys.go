@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/digest"
 )
 
@@ -41,14 +42,14 @@ type listPublicKeysOutput struct {
 // returned and only an empty one is accepted.
 func (s *Service) listPublicKeys(_ context.Context, c *api.Call) (*api.Result, error) {
 	if s.opts.Keys == nil {
-		return nil, api.Errorf("UnsupportedOperationException", "Cairn does not support ListPublicKeys: log file validation is not configured.")
+		return nil, cterr.UnsupportedOperation.New("Cairn does not support ListPublicKeys: log file validation is not configured.")
 	}
 	var in listPublicKeysInput
 	if err := decodeInput(c.Body, &in); err != nil {
 		return nil, err
 	}
 	if in.NextToken != nil && *in.NextToken != "" {
-		return nil, api.Errorf("InvalidTokenException", "The NextToken is not valid: ListPublicKeys returns a single page.")
+		return nil, cterr.InvalidToken.New("The NextToken is not valid: ListPublicKeys returns a single page.")
 	}
 	now := s.now().UTC()
 	start, end := now, now
@@ -59,7 +60,7 @@ func (s *Service) listPublicKeys(_ context.Context, c *api.Call) (*api.Result, e
 		end = in.EndTime.Time
 	}
 	if start.After(end) {
-		return nil, api.Errorf("InvalidTimeRangeException", "StartTime %s is after EndTime %s.", start.Format(time.RFC3339), end.Format(time.RFC3339))
+		return nil, cterr.InvalidTimeRange.New("StartTime %s is after EndTime %s.", start.Format(time.RFC3339), end.Format(time.RFC3339))
 	}
 	keys, err := s.opts.Keys.PublicKeys(c.Region, start, end)
 	if errors.Is(err, digest.ErrInvalidRegion) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/channel"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 )
 
 type resourcePolicyInput struct {
@@ -28,12 +29,12 @@ func findPolicyResource(v channelView, c *api.Call, ref *string) (channel.Channe
 	r := deref(ref)
 	a, ok := parseCloudTrailARN(r)
 	if len(r) < 3 || len(r) > 256 || !channelRefChars.MatchString(r) || !ok {
-		return channel.Channel{}, api.Errorf("ResourceARNNotValidException", "%q is not a valid resource ARN. The format of a channel ARN is arn:aws:cloudtrail:us-east-2:123456789012:channel/01234567-89ab-cdef-0123-456789abcdef.", r)
+		return channel.Channel{}, cterr.ResourceARNNotValid.New("%q is not a valid resource ARN. The format of a channel ARN is arn:aws:cloudtrail:us-east-2:123456789012:channel/01234567-89ab-cdef-0123-456789abcdef.", r)
 	}
-	notFound := api.Errorf("ResourceNotFoundException", "The resource %s was not found.", r)
+	notFound := cterr.ResourceNotFound.New("The resource %s was not found.", r)
 	switch a.Type {
 	case typeTrail:
-		return channel.Channel{}, api.Errorf("ResourceTypeNotSupportedException", "Resource policies are not supported on trails (%s); they attach to channels, event data stores and dashboards.", r)
+		return channel.Channel{}, cterr.ResourceTypeNotSupported.New("Resource policies are not supported on trails (%s); they attach to channels, event data stores and dashboards.", r)
 	case typeChannel:
 	default:
 		return channel.Channel{}, notFound
@@ -46,7 +47,7 @@ func findPolicyResource(v channelView, c *api.Call, ref *string) (channel.Channe
 }
 
 func errPolicyNotFound(arn string) error {
-	return api.Errorf("ResourcePolicyNotFoundException", "No resource policy is attached to %s.", arn)
+	return cterr.ResourcePolicyNotFound.New("No resource policy is attached to %s.", arn)
 }
 
 // putResourcePolicy attaches (or replaces) a channel's resource policy,
@@ -63,12 +64,12 @@ func (s *Service) putResourcePolicy(ctx context.Context, c *api.Call) (*api.Resu
 			return nil, err
 		}
 		if utf8.RuneCountInString(doc) < 1 {
-			return nil, api.Errorf("ResourcePolicyNotValidException", "The resource policy is empty.")
+			return nil, cterr.ResourcePolicyNotValid.New("The resource policy is empty.")
 		}
 		if _, err := channel.ParsePolicy(doc, ch.ARN); err != nil {
 			var pe *channel.PolicyError
 			if errors.As(err, &pe) {
-				return nil, api.Errorf("ResourcePolicyNotValidException", "%s", pe.Msg)
+				return nil, cterr.ResourcePolicyNotValid.New("%s", pe.Msg)
 			}
 			return nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/api"
 	objstore "github.com/cairn-audit/cairn/internal/bucket"
 	"github.com/cairn-audit/cairn/internal/channel"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/lake"
@@ -120,31 +121,18 @@ func (s *Service) Protocol() api.Protocol { return s.proto }
 // Handle serves one CloudTrail call.
 func (s *Service) Handle(ctx context.Context, c *api.Call) *api.Result {
 	op := s.proto.Operation(&http.Request{Header: c.Header, URL: &url.URL{RawQuery: c.Query.Encode()}}, nil)
+	o, known := operationTable[op]
 	var res *api.Result
 	var err error
 	switch {
 	case c.Method != http.MethodPost:
-		err = api.Errorf("UnknownOperationException", "The CloudTrail API accepts POST requests only.")
+		err = cterr.UnknownOperation.New("The CloudTrail API accepts POST requests only.")
 	case op == "":
-		err = api.Errorf("UnknownOperationException", "X-Amz-Target must name a CloudTrail operation (%s.<Operation>).", TargetPrefix)
-	case op == "LookupEvents":
-		res, err = s.lookupEvents(ctx, c)
-	case op == "ListPublicKeys":
-		res, err = s.listPublicKeys(ctx, c)
-	case channelOperations[op] != nil:
-		res, err = s.serveChannelOperation(ctx, c, op, channelOperations[op])
-	case tagOperations[op] && s.opts.Lake != nil && s.opts.Lake.Stores != nil && namesTagged(c.Body, isEventDataStoreARN):
-		res, err = s.serveTags(ctx, c, op, s.changeEDSTags)
-	case tagOperations[op] && s.opts.Channels != nil && namesTagged(c.Body, isChannelARN):
-		res, err = s.serveTags(ctx, c, op, s.changeChannelTags)
-	case lakeOperations[op] != nil:
-		res, err = s.serveLakeOperation(ctx, c, op, lakeOperations[op])
-	case trailOperations[op] != nil:
-		res, err = s.serveTrailOperation(ctx, c, op, trailOperations[op])
-	case knownOperations[op]:
-		err = api.Errorf("UnsupportedOperationException", "Cairn does not support %s yet.", op)
+		err = cterr.UnknownOperation.New("X-Amz-Target must name a CloudTrail operation (%s.<Operation>).", TargetPrefix)
+	case !known:
+		err = cterr.UnknownOperation.New("%s is not a CloudTrail operation.", op)
 	default:
-		err = api.Errorf("UnknownOperationException", "%s is not a CloudTrail operation.", op)
+		res, err = s.serve(ctx, c, op, o)
 	}
 	if err != nil {
 		if ae := (*api.Error)(nil); !errors.As(err, &ae) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/channel"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/lake"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
@@ -24,11 +25,6 @@ const (
 )
 
 var tagChars = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-
-// tagOperations are the tag operations. They are trail operations, and
-// reach the channel or event data store code when they name a channel or
-// store ARN; listTags answers a ListTags for every kind it names.
-var tagOperations = map[string]bool{"AddTags": true, "RemoveTags": true, "ListTags": true}
 
 // tagType is the tag type of a taggable resource: a struct of Key and
 // Value strings, so that trail.Tag converts to and from any of them.
@@ -58,27 +54,27 @@ func tagShapes[T tagType](tags []T) []tagShape {
 // tagsFromInput validates a TagsList: keys of 1-128 and values of up to 256
 // letters, numbers, spaces and _ . : / = + - @, no aws: keys, no key twice.
 func tagsFromInput(in []tagInput) ([]trail.Tag, error) {
-	const code = "InvalidTagParameterException"
+	const code = cterr.InvalidTagParameter
 	var out []trail.Tag
 	seen := map[string]bool{}
 	for _, t := range in {
 		if t.Key == nil {
-			return nil, api.Errorf(code, "Every tag needs a Key.")
+			return nil, code.New("Every tag needs a Key.")
 		}
 		k, v := *t.Key, deref(t.Value)
 		switch n := utf8.RuneCountInString(k); {
 		case n < 1 || n > maxTagKey:
-			return nil, api.Errorf(code, "Tag key %q is not valid: it must be 1 to 128 characters long.", k)
+			return nil, code.New("Tag key %q is not valid: it must be 1 to 128 characters long.", k)
 		case !tagChars.MatchString(k):
-			return nil, api.Errorf(code, "Tag key %q is not valid: use letters, numbers, spaces and _ . : / = + - @ only.", k)
+			return nil, code.New("Tag key %q is not valid: use letters, numbers, spaces and _ . : / = + - @ only.", k)
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
-			return nil, api.Errorf(code, "Tag key %q is not valid: the aws: prefix is reserved for AWS use.", k)
+			return nil, code.New("Tag key %q is not valid: the aws: prefix is reserved for AWS use.", k)
 		case utf8.RuneCountInString(v) > maxTagValue:
-			return nil, api.Errorf(code, "The value of tag %q is not valid: it must be at most 256 characters long.", k)
+			return nil, code.New("The value of tag %q is not valid: it must be at most 256 characters long.", k)
 		case !tagChars.MatchString(v):
-			return nil, api.Errorf(code, "The value of tag %q is not valid: use letters, numbers, spaces and _ . : / = + - @ only.", k)
+			return nil, code.New("The value of tag %q is not valid: use letters, numbers, spaces and _ . : / = + - @ only.", k)
 		case seen[k]:
-			return nil, api.Errorf(code, "Tag key %q appears more than once; tag keys must be unique.", k)
+			return nil, code.New("Tag key %q appears more than once; tag keys must be unique.", k)
 		}
 		seen[k] = true
 		out = append(out, trail.Tag{Key: k, Value: v})
@@ -87,7 +83,7 @@ func tagsFromInput(in []tagInput) ([]trail.Tag, error) {
 }
 
 func errTagsLimit(arn string) error {
-	return api.Errorf("TagsLimitExceededException", "The number of tags on %s would exceed the limit of %d.", arn, maxTagsPerResource)
+	return cterr.TagsLimitExceeded.New("The number of tags on %s would exceed the limit of %d.", arn, maxTagsPerResource)
 }
 
 type tagsInput struct {

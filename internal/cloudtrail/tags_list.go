@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 )
 
 type listTagsInput struct {
@@ -25,10 +26,10 @@ func (s *Service) listTags(_ context.Context, c *api.Call) (*api.Result, error) 
 		return nil, err
 	}
 	if in.NextToken != nil && *in.NextToken != "" {
-		return nil, api.Errorf("InvalidTokenException", "The NextToken is not valid: ListTags returns every tag in one page.")
+		return nil, cterr.InvalidToken.New("The NextToken is not valid: ListTags returns every tag in one page.")
 	}
 	if len(in.ResourceIdList) == 0 || len(in.ResourceIdList) > maxListTagsResources {
-		return nil, api.Errorf("InvalidParameterException", "ResourceIdList must hold 1 to %d ARNs; %d were given.", maxListTagsResources, len(in.ResourceIdList))
+		return nil, cterr.InvalidParameter.New("ResourceIdList must hold 1 to %d ARNs; %d were given.", maxListTagsResources, len(in.ResourceIdList))
 	}
 	out := struct {
 		ResourceTagList []resourceTag `json:"ResourceTagList"`
@@ -59,8 +60,8 @@ func (s *Service) resourceTags(c *api.Call, id string) (resourceTag, error) {
 // errNotTagged turns a resource's not-found error into ListTags'
 // ResourceNotFoundException.
 func errNotTagged(err error, id string) error {
-	if code := api.AsError(err).Code; code == "EventDataStoreNotFoundException" || code == "ChannelNotFoundException" {
-		return api.Errorf("ResourceNotFoundException", "Resource %s not found.", id)
+	if cterr.EventDataStoreNotFound.Is(err) || cterr.ChannelNotFound.Is(err) {
+		return cterr.ResourceNotFound.New("Resource %s not found.", id)
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
@@ -14,12 +15,12 @@ func findTagged(v trailView, c *api.Call, id *string) (trail.Trail, error) {
 	ref := deref(id)
 	a, ok := parseCloudTrailARN(ref)
 	if !ok {
-		return trail.Trail{}, api.Errorf("CloudTrailARNInvalidException", "%q is not a valid CloudTrail resource ARN. The format of a trail ARN is arn:aws:cloudtrail:us-east-2:123456789012:trail/MyTrail.", ref)
+		return trail.Trail{}, cterr.CloudTrailARNInvalid.New("%q is not a valid CloudTrail resource ARN. The format of a trail ARN is arn:aws:cloudtrail:us-east-2:123456789012:trail/MyTrail.", ref)
 	}
 	if a.Type != typeTrail {
-		return trail.Trail{}, api.Errorf("ResourceTypeNotSupportedException", "Cairn supports tags on trails only; %s is a %s.", ref, a.Type)
+		return trail.Trail{}, cterr.ResourceTypeNotSupported.New("Cairn supports tags on trails only; %s is a %s.", ref, a.Type)
 	}
-	if validateTrailName(a.ID) != nil {
+	if trail.ValidateName(a.ID) != nil {
 		return trail.Trail{}, errInvalidTrailARN(ref)
 	}
 	if a.Account == c.Caller.AccountID {
@@ -27,7 +28,7 @@ func findTagged(v trailView, c *api.Call, id *string) (trail.Trail, error) {
 			return t, nil
 		}
 	}
-	return trail.Trail{}, api.Errorf("ResourceNotFoundException", "Resource %s not found.", ref)
+	return trail.Trail{}, cterr.ResourceNotFound.New("Resource %s not found.", ref)
 }
 
 // addTags adds tags to a trail, replacing the values of keys it has. Trails
@@ -70,14 +71,14 @@ func (s *Service) changeTrailTags(ctx context.Context, c *api.Call, ch tagChange
 // regions (a multi-region trail in every region).
 func (s *Service) trailTagList(c *api.Call, id string) (resourceTag, error) {
 	if s.opts.Trails == nil {
-		return resourceTag{}, api.Errorf("ResourceTypeNotSupportedException", "Cairn serves no trails here; %s cannot be listed.", id)
+		return resourceTag{}, cterr.ResourceTypeNotSupported.New("Cairn serves no trails here; %s cannot be listed.", id)
 	}
 	t, err := findTagged(s.opts.Trails, c, &id)
 	if err != nil {
 		return resourceTag{}, err
 	}
 	if t.HomeRegion != c.Region && !t.IsMultiRegionTrail {
-		return resourceTag{}, api.Errorf("ResourceNotFoundException", "Resource %s not found in %s.", id, c.Region)
+		return resourceTag{}, cterr.ResourceNotFound.New("Resource %s not found in %s.", id, c.Region)
 	}
 	return resourceTag{ResourceId: t.ARN, TagsList: tagShapes(t.Tags)}, nil
 }

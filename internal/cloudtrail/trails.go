@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
@@ -17,33 +18,11 @@ const DefaultMaxTrailsPerRegion = 5
 // trailResourceType is the resources[].type of a trail in records.
 const trailResourceType = "AWS::CloudTrail::Trail"
 
-type trailHandler func(s *Service, ctx context.Context, c *api.Call) (*api.Result, error)
-
-// trailOperations are the operations served from Options.Trails.
-var trailOperations = map[string]trailHandler{
-	"CreateTrail":         (*Service).createTrail,
-	"UpdateTrail":         (*Service).updateTrail,
-	"DeleteTrail":         (*Service).deleteTrail,
-	"GetTrail":            (*Service).getTrail,
-	"DescribeTrails":      (*Service).describeTrails,
-	"ListTrails":          (*Service).listTrails,
-	"StartLogging":        (*Service).startLogging,
-	"StopLogging":         (*Service).stopLogging,
-	"GetTrailStatus":      (*Service).getTrailStatus,
-	"AddTags":             (*Service).addTags,
-	"RemoveTags":          (*Service).removeTags,
-	"ListTags":            (*Service).listTags,
-	"PutEventSelectors":   (*Service).putEventSelectors,
-	"GetEventSelectors":   (*Service).getEventSelectors,
-	"PutInsightSelectors": (*Service).putInsightSelectors,
-	"GetInsightSelectors": (*Service).getInsightSelectors,
-}
-
 // serveTrailOperation runs a trail operation, or answers
 // UnsupportedOperationException when the service has no trail store.
-func (s *Service) serveTrailOperation(ctx context.Context, c *api.Call, op string, h trailHandler) (*api.Result, error) {
+func (s *Service) serveTrailOperation(ctx context.Context, c *api.Call, op string, h handler) (*api.Result, error) {
 	if s.opts.Trails == nil {
-		return nil, api.Errorf("UnsupportedOperationException", "Cairn does not support %s yet.", op)
+		return nil, errUnsupported(op)
 	}
 	return h(s, ctx, c)
 }
@@ -89,7 +68,7 @@ func findTrail(v trailView, c *api.Call, nameOrARN *string, mode lookupMode) (tr
 		}
 		return trail.Trail{}, errTrailNotFound(ref, account)
 	}
-	if err := validateTrailName(ref); err != nil {
+	if err := trail.ValidateName(ref); err != nil {
 		return trail.Trail{}, err
 	}
 	for _, t := range v.ByAccount(account) {
@@ -104,7 +83,7 @@ func findTrail(v trailView, c *api.Call, nameOrARN *string, mode lookupMode) (tr
 }
 
 func errTrailNotFound(name, account string) error {
-	return api.Errorf("TrailNotFoundException", "Unknown trail: %s for the user: %s", name, account)
+	return cterr.TrailNotFound.New("Unknown trail: %s for the user: %s", name, account)
 }
 
 // requireHomeRegion refuses to change a trail from a region other than its
@@ -121,7 +100,7 @@ func homeTrail(tx *trail.Tx, c *api.Call, nameOrARN *string) (trail.Trail, error
 
 func requireHomeRegion(c *api.Call, t trail.Trail) error {
 	if t.HomeRegion != c.Region {
-		return api.Errorf("InvalidHomeRegionException", "The trail %s was created in %s and can only be changed from there; this call was made in %s.", t.ARN, t.HomeRegion, c.Region)
+		return cterr.InvalidHomeRegion.New("The trail %s was created in %s and can only be changed from there; this call was made in %s.", t.ARN, t.HomeRegion, c.Region)
 	}
 	return nil
 }
@@ -158,15 +137,6 @@ func (s *Service) stagedWrite(ctx context.Context, fn func(tx *trail.Tx) (*api.R
 		return tx.CommitAt(res.Seq)
 	}
 	res.Abort = tx.Abort
-	return res, nil
-}
-
-// jsonResult renders out as op's response.
-func (s *Service) jsonResult(c *api.Call, op string, out any) (*api.Result, error) {
-	res, err := s.proto.JSONResult(op, out, c.RequestID)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s response: %w", op, err)
-	}
 	return res, nil
 }
 

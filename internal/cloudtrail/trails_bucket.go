@@ -5,9 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/trail"
 
-	"github.com/cairn-audit/cairn/internal/api"
 	objstore "github.com/cairn-audit/cairn/internal/bucket"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 )
 
 // writeCheckObject is the zero-byte object CreateTrail/UpdateTrail write
@@ -19,8 +20,8 @@ const writeCheckObject = "cairn-write-check"
 // the backend knows owners), and accepts a write and a delete under the
 // delivery path.
 func (s *Service) checkBucket(ctx context.Context, account, name, prefix string) error {
-	missing := api.Errorf("S3BucketDoesNotExistException", "S3 bucket %s does not exist!", name)
-	denied := api.Errorf("InsufficientS3BucketPolicyException", "Incorrect S3 bucket policy is detected for bucket: %s", name)
+	missing := cterr.S3BucketDoesNotExist.New("S3 bucket %s does not exist!", name)
+	denied := cterr.InsufficientS3BucketPolicy.New("Incorrect S3 bucket policy is detected for bucket: %s", name)
 	if s.opts.Buckets == nil {
 		return missing
 	}
@@ -31,7 +32,7 @@ func (s *Service) checkBucket(ctx context.Context, account, name, prefix string)
 		case errors.Is(err, objstore.ErrAccessDenied):
 			return denied
 		case errors.Is(err, objstore.ErrInvalidBucketName):
-			return api.Errorf("InvalidS3BucketNameException", "Bucket name %q is not valid.", name)
+			return cterr.InvalidS3BucketName.New("Bucket name %q is not valid.", name)
 		}
 		return fmt.Errorf("%s bucket %s: %w", what, name, err)
 	}
@@ -58,13 +59,13 @@ func (s *Service) checkBucket(ctx context.Context, account, name, prefix string)
 // resolveSnsTopic checks that the topic (named by SnsTopicName) is one
 // Cairn can notify from the trail's home region and returns its name and ARN.
 func (s *Service) resolveSnsTopic(v, region, account string) (name, arn string, err error) {
-	name, topicRegion, topicAccount, err := parseSnsTopic(v)
+	name, topicRegion, topicAccount, err := trail.ParseSnsTopic(v)
 	if err != nil {
 		return "", "", err
 	}
 	_, known := s.opts.SNSTopics[name]
 	if !known || topicRegion != "" && topicRegion != region || topicAccount != "" && topicAccount != account {
-		return "", "", api.Errorf("InsufficientSnsTopicPolicyException", "SNS Topic does not exist or the topic policy is incorrect!")
+		return "", "", cterr.InsufficientSnsTopicPolicy.New("SNS Topic does not exist or the topic policy is incorrect!")
 	}
 	return name, "arn:aws:sns:" + region + ":" + account + ":" + name, nil
 }

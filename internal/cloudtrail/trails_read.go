@@ -68,7 +68,7 @@ func (s *Service) describeTrails(_ context.Context, c *api.Call) (*api.Result, e
 				}
 				match = func(t trail.Trail) bool { return t.ARN == ref }
 			} else {
-				if err := validateTrailName(ref); err != nil {
+				if err := trail.ValidateName(ref); err != nil {
 					return nil, err
 				}
 				match = func(t trail.Trail) bool { return t.Name == ref && visible(t) }

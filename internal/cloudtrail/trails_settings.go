@@ -3,7 +3,7 @@ package cloudtrail
 import (
 	"context"
 
-	"github.com/cairn-audit/cairn/internal/api"
+	"github.com/cairn-audit/cairn/internal/cloudtrail/cterr"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
@@ -37,23 +37,23 @@ type destinationChecks struct {
 func applySettings(t *trail.Trail, in *trailInput) (destinationChecks, error) {
 	var checks destinationChecks
 	if in.IsOrganizationTrail != nil && *in.IsOrganizationTrail {
-		return checks, api.Errorf("OrganizationsNotInUseException", "Cairn has no AWS Organizations yet, so it cannot create organization trails. Set IsOrganizationTrail to false.")
+		return checks, cterr.OrganizationsNotInUse.New("Cairn has no AWS Organizations yet, so it cannot create organization trails. Set IsOrganizationTrail to false.")
 	}
 	setBool(&t.IncludeGlobalServiceEvents, in.IncludeGlobalServiceEvents)
 	setBool(&t.IsMultiRegionTrail, in.IsMultiRegionTrail)
 	setBool(&t.LogFileValidationEnabled, in.EnableLogFileValidation)
 	if t.IsMultiRegionTrail && !t.IncludeGlobalServiceEvents {
-		return checks, api.Errorf("InvalidParameterCombinationException", "Multi-Region trail must include global service events.")
+		return checks, cterr.InvalidParameterCombination.New("Multi-Region trail must include global service events.")
 	}
 	if in.S3BucketName != nil {
-		if err := validateBucketName(*in.S3BucketName); err != nil {
+		if err := trail.ValidateBucketName(*in.S3BucketName); err != nil {
 			return checks, err
 		}
 		t.S3BucketName, checks.bucket = *in.S3BucketName, true
 	}
 	if in.S3KeyPrefix != nil {
 		if *in.S3KeyPrefix != "" {
-			if err := validateS3KeyPrefix(*in.S3KeyPrefix); err != nil {
+			if err := trail.ValidateS3KeyPrefix(*in.S3KeyPrefix); err != nil {
 				return checks, err
 			}
 		}
@@ -63,7 +63,7 @@ func applySettings(t *trail.Trail, in *trailInput) (destinationChecks, error) {
 		if *in.SnsTopicName == "" {
 			t.SnsTopicName, t.SnsTopicARN = "", ""
 		} else {
-			if _, _, _, err := parseSnsTopic(*in.SnsTopicName); err != nil {
+			if _, _, _, err := trail.ParseSnsTopic(*in.SnsTopicName); err != nil {
 				return checks, err
 			}
 			checks.sns = *in.SnsTopicName
@@ -71,7 +71,7 @@ func applySettings(t *trail.Trail, in *trailInput) (destinationChecks, error) {
 	}
 	if in.KmsKeyId != nil {
 		if *in.KmsKeyId != "" {
-			if err := validateKmsKeyID(*in.KmsKeyId); err != nil {
+			if err := trail.ValidateKmsKeyID(*in.KmsKeyId); err != nil {
 				return checks, err
 			}
 			return checks, errNoKMS(*in.KmsKeyId)
@@ -81,7 +81,7 @@ func applySettings(t *trail.Trail, in *trailInput) (destinationChecks, error) {
 	group, role := t.CloudWatchLogsLogGroupArn, t.CloudWatchLogsRoleArn
 	setString(&group, in.CloudWatchLogsLogGroupArn)
 	setString(&role, in.CloudWatchLogsRoleArn)
-	if err := validateCloudWatchLogs(group, role); err != nil {
+	if err := trail.ValidateCloudWatchLogs(group, role); err != nil {
 		return checks, err
 	}
 	if group != "" {

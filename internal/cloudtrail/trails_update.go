@@ -25,10 +25,10 @@ func (s *Service) updateTrail(ctx context.Context, c *api.Call) (*api.Result, er
 		}
 		if t.IsMultiRegionTrail && !old.IsMultiRegionTrail { // its shadows appear in every region
 			existing := tx.ByAccount(t.Account)
-			if err := checkNameFree(existing, t, t.ARN); err != nil {
+			if err := trail.CheckNameFree(existing, t, t.ARN); err != nil {
 				return nil, nil, err
 			}
-			if err := s.checkTrailLimit(existing, t, t.ARN); err != nil {
+			if err := trail.CheckLimit(existing, t, t.ARN, s.opts.MaxTrailsPerRegion); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/journal"
+	"github.com/cairn-audit/cairn/internal/stream"
 )
 
 // blockingStream holds appends until release is closed.
@@ -73,7 +74,11 @@ func TestPutAuditEventsJournalDurable(t *testing.T) {
 	}
 
 	mem := history.NewMemory()
-	ix, err := history.NewIndexer(context.Background(), jnl, mem, history.IndexerOptions{MinApplyInterval: -1})
+	src, err := stream.Open(jnl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := history.NewIndexer(context.Background(), src, mem, history.IndexerOptions{MinApplyInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

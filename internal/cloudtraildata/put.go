@@ -125,9 +125,14 @@ func (s *Service) ingest(ctx context.Context, c *api.Call, ch *channel.Channel, 
 	b := newRecordBuilder(c.Region, ch, now)
 	payloads := make([][]byte, 0, len(events))
 	lo, hi, store, days := s.eventTimeBounds(ch, now)
+	maxBytes := s.maxEventBytes(ch)
 	for i := range events {
 		ev := &events[i]
-		fields, perr := checkEvent(ev, ch.Account)
+		perr := checkEventSize(ev, maxBytes)
+		var fields eventFields
+		if perr == nil {
+			fields, perr = checkEvent(ev, ch.Account)
+		}
 		if perr == nil {
 			perr = checkEventTime(fields.time, lo, hi, store, days)
 		}

@@ -56,6 +56,7 @@ type Service struct {
 	policies map[string]*channel.Policy // parsed resource policies by document
 
 	retention atomic.Pointer[StoreRetention] // see SetStoreRetention
+	eventSize atomic.Pointer[StoreEventSize] // see SetStoreEventSize
 }
 
 // New returns the CloudTrail Data service.

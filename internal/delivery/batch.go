@@ -11,15 +11,14 @@ import (
 
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/selector"
+	"github.com/cairn-audit/cairn/internal/stream"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
-// Stream is the durable, ordered event stream delivery follows.
-type Stream interface {
-	Durable() uint64
-	First() uint64
-	Read(from uint64, maxEntries, maxBytes int, fn func(seq uint64, payload []byte) error) (uint64, error)
-}
+// Stream is the event stream delivery follows; workers read it only up to
+// its settled position (a trail's StartLogging is committed before delivery
+// reads past its event) and commit each trail's cursor to it.
+type Stream = stream.Source
 
 // regionFile is one region's log file of a batch, being built.
 type regionFile struct {
@@ -157,7 +156,7 @@ func build(s Stream, f *filter, from, until uint64, maxEvents, maxBytes int) (*b
 		if err == nil && next-1 > b.last { // seqs the stream skipped (settle markers)
 			b.last = min(next-1, until)
 		}
-		if err == errStop || b.last == prev { // limit reached, or nothing more durable
+		if err == errStop || b.last == prev { // limit reached, or nothing more settled
 			break
 		}
 	}

@@ -11,10 +11,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/digest"
+	"github.com/cairn-audit/cairn/internal/event"
 )
 
 // fixedSigner has one 1024-bit key per region (2048 in production; small here for speed).
@@ -193,9 +195,17 @@ func TestDigestFailureIsReportedAndRetriedUnderTheSameKey(t *testing.T) {
 	}
 }
 
+// The second logging window is started as Cairn records StartLogging: the
+// call's entry is pending until the trail change commits, then settled by a
+// marker. (The test used to append a plain entry and change the trail after
+// it: a cut in between, likely on a loaded machine, moved the cursor past the
+// event, which then was never delivered.) Digest names have second
+// precision: the clock jumps instead of the test sleeping a second.
 func TestRestartedLoggingStartsANewChain(t *testing.T) {
 	f, signer := validatedTrailFixture(t)
-	f.start(Options{Signer: signer, DigestInterval: time.Hour})
+	var skew atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	f.start(Options{Signer: signer, DigestInterval: time.Hour, Now: now})
 	first, _ := f.ev("111122223333", "us-east-1", "cloudtrail.amazonaws.com", "GetTrail", true, false)
 	tr := f.trails.All()[0].Clone()
 	tr.Windows[0].Stop = first
@@ -204,11 +214,12 @@ func TestRestartedLoggingStartsANewChain(t *testing.T) {
 		st, _ := loadState(f.dir + "/delivery/v")
 		return st.Cursor >= first && len(st.Chains) == 0 && len(f.store.records(t)) == 1
 	})
-	time.Sleep(1100 * time.Millisecond) // digest names are to the second
-	second, _ := f.ev("111122223333", "us-east-1", "cloudtrail.amazonaws.com", "StartLogging", false, false)
+	skew.Store(int64(2 * time.Second)) // the next digest ends in a later second
+	second, _ := f.evPending("StartLogging")
 	tr.Windows = append(tr.Windows, tr.Windows[0])
 	tr.Windows[1].Start, tr.Windows[1].Stop = second, second
 	f.trails.set(tr)
+	f.marker(event.Marker{Seq: second, Outcome: event.Committed})
 	waitFor(t, "the second chain", func() bool {
 		st, _ := loadState(f.dir + "/delivery/v")
 		return st.Cursor >= second && len(st.Chains) == 0 && len(f.store.records(t)) == 2

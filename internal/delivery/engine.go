@@ -22,6 +22,9 @@ type Trails interface {
 	Subscribe() (<-chan struct{}, func())
 }
 
+// ConsumerPrefix prefixes each trail's consumer name in the stream.
+const ConsumerPrefix = "trail/"
+
 // Engine runs one delivery worker per trail.
 type Engine struct {
 	opts   Options
@@ -34,7 +37,9 @@ type Engine struct {
 	filters map[string]*filter
 	wg      sync.WaitGroup
 
-	files, events atomic.Uint64
+	files atomic.Uint64
+
+	cutHook func(trailID string) // tests: called after every cut
 }
 
 // Stats are delivery counters since the engine started.
@@ -99,7 +104,8 @@ func (e *Engine) reconcile(ctx context.Context, startup bool) error {
 		e.filters[t.ID] = &filter{t: t, matcher: m}
 		if _, ok := e.workers[t.ID]; !ok {
 			wctx, cancel := context.WithCancel(ctx)
-			w := &worker{e: e, id: t.ID, dir: filepath.Join(e.opts.Dir, t.ID), kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+			w := &worker{e: e, id: t.ID, dir: filepath.Join(e.opts.Dir, t.ID), kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{}),
+				stc: e.stream.Consumer(ConsumerPrefix + t.ID)}
 			e.workers[t.ID] = w
 			e.wg.Add(1)
 			go func() {
@@ -115,6 +121,7 @@ func (e *Engine) reconcile(ctx context.Context, startup bool) error {
 		delete(e.workers, id)
 		delete(e.filters, id)
 		w.cancel()
+		w.stc.Close()
 		go func() {
 			<-w.done
 			if err := os.RemoveAll(w.dir); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/bucket"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/journal"
+	"github.com/cairn-audit/cairn/internal/stream"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
@@ -150,7 +151,8 @@ func allIDs(t *testing.T, byKey map[string][]string) []string {
 type fixture struct {
 	t      *testing.T
 	dir    string
-	jnl    *journal.Journal
+	jnl    *journal.Journal // the raw journal the test appends to
+	src    *stream.Journal  // the stream delivery reads (settled)
 	trails *memTrails
 	store  *memStore
 	eng    *Engine
@@ -166,7 +168,11 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { jnl.Close() })
-	f := &fixture{t: t, dir: dir, jnl: jnl, trails: &memTrails{}, store: newMemStore()}
+	src, err := stream.Open(jnl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, dir: dir, jnl: jnl, src: src, trails: &memTrails{}, store: newMemStore()}
 	return f
 }
 
@@ -180,7 +186,7 @@ func (f *fixture) start(opts Options) {
 		opts.RetryMin, opts.RetryMax = 10*time.Millisecond, 40*time.Millisecond
 	}
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := New(f.jnl, f.trails, f.store, opts)
+	eng, err := New(f.src, f.trails, f.store, opts)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestStalledS3IsReported(t *testing.T) {
 	f := newFixture(t)
 	f.trails.set(baseTrail("t", 1))
 	f.ev("111122223333", "us-east-1", "sts.amazonaws.com", "GetCallerIdentity", true, false)
-	eng, err := New(f.jnl, f.trails, st, Options{
+	eng, err := New(f.src, f.trails, st, Options{
 		Dir: f.dir + "/delivery", Interval: 20 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 40 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

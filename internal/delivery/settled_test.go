@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/event"
-	"github.com/cairn-audit/cairn/internal/settle"
 )
 
 // Delivery reads the settled view, which skips settle markers: the cursor
@@ -25,11 +24,7 @@ func TestDeliveryThroughTheSettledView(t *testing.T) {
 	_, okID := f.ev("111122223333", "us-east-1", "cloudtrail.amazonaws.com", "UpdateTrail", false, false)
 	pending, abortedID := f.evPending("CreateTrail")
 	marker := f.marker(event.Marker{Seq: pending, Outcome: event.Aborted, Code: "InternalFailure", Message: "The change could not be saved."})
-	v, err := settle.Open(f.jnl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := New(v, f.trails, f.store, Options{Dir: f.dir + "/delivery", Interval: 20 * time.Millisecond,
+	eng, err := New(f.src, f.trails, f.store, Options{Dir: f.dir + "/delivery", Interval: 20 * time.Millisecond,
 		RetryMin: 10 * time.Millisecond, RetryMax: 40 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/cairn-audit/cairn/internal/bucket"
-	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/outbound"
+	"github.com/cairn-audit/cairn/internal/stream"
 	"github.com/cairn-audit/cairn/internal/trail"
 )
 
@@ -25,7 +25,8 @@ type worker struct {
 	e      *Engine
 	id     string
 	dir    string
-	cursor atomic.Uint64 // mirrors st.Cursor for Needed
+	cursor atomic.Uint64  // mirrors st.Cursor for Needed
+	stc    *stream.Cursor // the trail's cursor in the stream (retention)
 
 	mu sync.Mutex // guards st.Status for Status()
 	st state
@@ -64,7 +65,7 @@ func (w *worker) run(ctx context.Context) {
 	w.mu.Lock()
 	w.st = st
 	w.mu.Unlock()
-	w.cursor.Store(st.Cursor)
+	w.setCursor(st.Cursor)
 	backoff := w.e.opts.RetryMin
 	next := w.e.opts.Now().Add(w.e.opts.Interval)
 	for {
@@ -117,6 +118,9 @@ func (w *worker) run(ctx context.Context) {
 		}
 		next = w.e.opts.Now().Add(w.e.opts.Interval)
 		more, err := w.cut()
+		if h := w.e.cutHook; h != nil {
+			h(w.id)
+		}
 		if err != nil {
 			log.Error("cutting a log batch failed; will retry", "err", err)
 			w.setStatus(func(s *trail.Status) { s.LatestDeliveryError = "InternalError: " + err.Error() })
@@ -140,7 +144,9 @@ func (w *worker) cut() (more bool, err error) {
 		return false, nil // being removed
 	}
 	s := w.e.stream
-	durable := s.Durable()
+	// Only up to the settled position: a StartLogging (or any trail change)
+	// recorded below it is committed, so f.t's windows already show it.
+	durable := s.Settled()
 	from, ok := nextLogged(f.t, w.st.Cursor+1, durable)
 	if !ok {
 		return false, w.advance(durable)
@@ -150,7 +156,7 @@ func (w *worker) cut() (more bool, err error) {
 		from = first
 	}
 	b, err := build(s, f, from, durable, w.e.opts.MaxBatchEvents, w.e.opts.MaxBatchBytes)
-	if errors.Is(err, journal.ErrTrimmed) {
+	if errors.Is(err, stream.ErrTrimmed) {
 		return false, fmt.Errorf("trail %s: stream trimmed under the cursor: %w", w.id, err)
 	}
 	if err != nil {
@@ -178,13 +184,19 @@ func (w *worker) cut() (more bool, err error) {
 	return more, nil
 }
 
+// setCursor publishes the trail's cursor (Needed, and the stream's retention).
+func (w *worker) setCursor(pos uint64) {
+	w.cursor.Store(pos)
+	w.stc.Commit(pos)
+}
+
 // advance moves the cursor over events the trail does not want.
 func (w *worker) advance(to uint64) error {
 	if to <= w.st.Cursor {
 		return nil
 	}
 	w.st.Cursor = to
-	w.cursor.Store(to)
+	w.setCursor(to)
 	if now := w.e.opts.Now(); now.Sub(w.lastSave) >= idleSaveEvery {
 		w.lastSave = now
 		return saveState(w.dir, &w.st)
@@ -257,7 +269,7 @@ func (w *worker) store(ctx context.Context) error {
 		w.e.opts.Logger.Error("saving delivery cursor failed", "trail", w.id, "err", err)
 	}
 	w.lastSave = done
-	w.cursor.Store(p.Last)
+	w.setCursor(p.Last)
 	w.built, w.bodyCache = nil, nil
 	w.e.delivered(f, keys)
 	if len(keys) > 0 {

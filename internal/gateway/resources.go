@@ -25,17 +25,20 @@ func (c *call) resources(params, elements map[string]any) []event.ResourceRef {
 		rb.named("AWS::IAM::InstanceProfile", get("instanceProfileName"), "arn:aws:iam::%a:instance-profile/%n")
 		rb.arns("AWS::IAM::Policy", get("policyArn"))
 	case "sqs":
+		// A queue URL names the queue; the account in it is the upstream's
+		// (moto's, LocalStack's), not Cairn's: the queue is the recipient
+		// account's, as every other resource the call names.
+		rb.named("AWS::SQS::Queue", get("queueName"), "arn:aws:sqs:%r:%a:%n")
 		for _, u := range get("queueUrl") {
-			if acct, name, ok := queueURL(u); ok {
-				rb.add("AWS::SQS::Queue", name, "arn:aws:sqs:"+rb.region+":"+acct+":"+name)
+			if _, name, ok := queueURL(u); ok {
+				rb.named("AWS::SQS::Queue", []string{name}, "arn:aws:sqs:%r:%a:%n")
 			}
 		}
-		rb.named("AWS::SQS::Queue", get("queueName"), "arn:aws:sqs:%r:%a:%n")
 	case "sns":
-		rb.arns("AWS::SNS::Topic", get("topicArn", "targetArn"))
-		if c.name == "CreateTopic" {
+		if c.name == "CreateTopic" { // the new topic is the recipient account's, whatever account the upstream's ARN names
 			rb.named("AWS::SNS::Topic", get("name"), "arn:aws:sns:%r:%a:%n")
 		}
+		rb.arns("AWS::SNS::Topic", get("topicArn", "targetArn"))
 	case "dynamodb":
 		rb.named("AWS::DynamoDB::Table", get("tableName"), "arn:aws:dynamodb:%r:%a:table/%n")
 		rb.named("AWS::DynamoDB::Table", mapKeys(params["requestItems"]), "arn:aws:dynamodb:%r:%a:table/%n")
@@ -49,7 +52,21 @@ func (c *call) resources(params, elements map[string]any) []event.ResourceRef {
 		rb.named("AWS::EC2::Subnet", get("subnetId"), "arn:aws:ec2:%r:%a:subnet/%n")
 		rb.named("AWS::EC2::SecurityGroup", get("groupId"), "arn:aws:ec2:%r:%a:security-group/%n")
 	case "kms":
-		rb.named("AWS::KMS::Key", get("keyId"), "arn:aws:kms:%r:%a:key/%n")
+		// The key the request names, else the one a response describes
+		// (CreateKey's KeyMetadata); a key ID goes into the recipient
+		// account, an alias stays an alias.
+		ids := strs(params, "keyId", "targetKeyId")
+		if len(ids) == 0 {
+			ids = append(append(nested(elements, "keyMetadata", "KeyId"), nested(elements, "keyMetadata", "keyId")...), strs(elements, "keyId")...)
+		}
+		for _, id := range ids {
+			if strings.HasPrefix(id, "alias/") {
+				rb.named("AWS::KMS::Alias", []string{id}, "arn:aws:kms:%r:%a:%n")
+			} else {
+				rb.named("AWS::KMS::Key", []string{id}, "arn:aws:kms:%r:%a:key/%n")
+			}
+		}
+		rb.named("AWS::KMS::Alias", strs(params, "aliasName"), "arn:aws:kms:%r:%a:%n")
 	case "secretsmanager":
 		rb.named("AWS::SecretsManager::Secret", get("secretId", "arn", "aRN"), "arn:aws:secretsmanager:%r:%a:secret:%n")
 		if c.name == "CreateSecret" && len(get("arn", "aRN")) == 0 {
@@ -82,17 +99,24 @@ func (c *call) resources(params, elements map[string]any) []event.ResourceRef {
 
 type resourceBuilder struct {
 	region, account string
-	seen            map[string]bool
+	seen            map[string]bool // ARNs, and type+name of typed resources
 	out             []event.ResourceRef
 }
 
+// add adds a resource once: by ARN, and for a known type by type and name,
+// so the same queue or key named twice (by name and by URL or ARN, in the
+// request and in the response) is one resource.
 func (rb *resourceBuilder) add(typ, name, arn string) {
-	if arn == "" || rb.seen[arn] {
+	if name == "" {
+		name = arnName(arn)
+	}
+	byName := typ + "\x00" + name
+	if arn == "" || rb.seen[arn] || typ != "" && rb.seen[byName] {
 		return
 	}
 	rb.seen[arn] = true
-	if name == "" {
-		name = arnName(arn)
+	if typ != "" {
+		rb.seen[byName] = true
 	}
 	rb.out = append(rb.out, event.ResourceRef{Type: typ, Name: name, ARN: arn})
 }
@@ -211,7 +235,7 @@ func arnType(arn string) string {
 	}
 	known := map[string]string{
 		"iam:role": "AWS::IAM::Role", "iam:user": "AWS::IAM::User", "iam:policy": "AWS::IAM::Policy", "iam:group": "AWS::IAM::Group",
-		"dynamodb:table": "AWS::DynamoDB::Table", "lambda:function": "AWS::Lambda::Function", "kms:key": "AWS::KMS::Key",
+		"dynamodb:table": "AWS::DynamoDB::Table", "lambda:function": "AWS::Lambda::Function", "kms:key": "AWS::KMS::Key", "kms:alias": "AWS::KMS::Alias",
 		"secretsmanager:secret": "AWS::SecretsManager::Secret", "logs:log-group": "AWS::Logs::LogGroup",
 		"ec2:instance": "AWS::EC2::Instance", "kinesis:stream": "AWS::Kinesis::Stream", "states:stateMachine": "AWS::StepFunctions::StateMachine",
 	}

@@ -10,14 +10,11 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/event"
+	"github.com/cairn-audit/cairn/internal/stream"
 )
 
-// Source is the durable event stream the indexer follows.
-type Source interface {
-	Durable() uint64
-	WaitDurable(ctx context.Context, after uint64) (uint64, error)
-	Read(from uint64, maxEntries, maxBytes int, fn func(seq uint64, payload []byte) error) (uint64, error)
-}
+// ConsumerName is the indexer's cursor in the stream.
+const ConsumerName = "history"
 
 // Defaults for IndexerOptions.
 const (
@@ -43,9 +40,10 @@ type IndexerOptions struct {
 // Indexer applies the stream's management events to the history store, in
 // order, from the store's own cursor. It is the only writer of the store.
 type Indexer struct {
-	src   Source
-	store Sink
-	opts  IndexerOptions
+	src    stream.Source
+	cursor *stream.Cursor
+	store  Sink
+	opts   IndexerOptions
 
 	mu      sync.Mutex
 	applied uint64
@@ -55,7 +53,7 @@ type Indexer struct {
 }
 
 // NewIndexer returns an indexer resuming from the store's cursor.
-func NewIndexer(ctx context.Context, src Source, store Sink, opts IndexerOptions) (*Indexer, error) {
+func NewIndexer(ctx context.Context, src stream.Source, store Sink, opts IndexerOptions) (*Indexer, error) {
 	if opts.BatchEntries <= 0 {
 		opts.BatchEntries = DefaultBatchEntries
 	}
@@ -75,7 +73,9 @@ func NewIndexer(ctx context.Context, src Source, store Sink, opts IndexerOptions
 	if err != nil {
 		return nil, fmt.Errorf("history cursor: %w", err)
 	}
-	return &Indexer{src: src, store: store, opts: opts, applied: cur, changed: make(chan struct{}), urgent: make(chan struct{}, 1)}, nil
+	c := src.Consumer(ConsumerName)
+	c.Commit(cur)
+	return &Indexer{src: src, cursor: c, store: store, opts: opts, applied: cur, changed: make(chan struct{}), urgent: make(chan struct{}, 1)}, nil
 }
 
 // Applied is the last stream sequence number reflected in the store.
@@ -85,40 +85,25 @@ func (ix *Indexer) Applied() uint64 {
 	return ix.applied
 }
 
-// Run follows the stream until ctx ends. A failed batch is retried; nothing is skipped.
+// Run follows the stream until ctx ends (stream.Follow). A failed batch is
+// retried after a resync; nothing is skipped.
 func (ix *Indexer) Run(ctx context.Context) error {
-	var last time.Time
-	for {
-		applied := ix.Applied()
-		if _, err := ix.src.WaitDurable(ctx, applied); err != nil {
-			if ctx.Err() != nil {
-				return nil
+	return stream.Follow(ctx, stream.FollowOptions{
+		Name: "history indexer", MinInterval: ix.opts.MinApplyInterval, Urgent: ix.urgent,
+		RetryDelay: ix.opts.RetryDelay, Logger: ix.opts.Logger,
+		OnResult: func(err error) {
+			if err != nil {
+				ix.setErr(err)
 			}
-			return fmt.Errorf("history: wait for stream: %w", err)
-		}
-		if linger := ix.opts.MinApplyInterval - time.Since(last); linger > 0 {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-ix.urgent:
-			case <-time.After(linger):
-			}
-		}
-		last = time.Now()
-		if err := ix.step(ctx, applied); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			ix.setErr(err)
-			ix.opts.Logger.Error("history indexer batch failed; retrying", "after", applied, "err", err)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(ix.opts.RetryDelay):
-			}
-			ix.resync(ctx, applied)
-		}
-	}
+		},
+	}, stream.Loop{
+		Wait: func(ctx context.Context) error {
+			_, err := ix.src.Wait(ctx, ix.Applied())
+			return err
+		},
+		Step:   func(ctx context.Context) error { return ix.step(ctx, ix.Applied()) },
+		Resync: func(ctx context.Context) error { ix.resync(ctx, ix.Applied()); return nil },
+	})
 }
 
 // step applies one batch of entries after `applied`.
@@ -147,6 +132,7 @@ func (ix *Indexer) step(ctx context.Context, applied uint64) error {
 	if err := ix.store.Apply(ctx, batch, through); err != nil {
 		return fmt.Errorf("apply %d..%d: %w", applied+1, through, err)
 	}
+	ix.cursor.Commit(through)
 	ix.mu.Lock()
 	ix.applied, ix.lastErr = through, nil
 	close(ix.changed)
@@ -168,6 +154,7 @@ func (ix *Indexer) resync(ctx context.Context, applied uint64) {
 	if cur < applied {
 		ix.opts.Logger.Warn("history store cursor is behind the indexer; re-indexing from it", "store", cur, "indexer", applied)
 	}
+	ix.cursor.Commit(cur)
 	ix.mu.Lock()
 	ix.applied = cur
 	close(ix.changed)
@@ -187,7 +174,7 @@ var ErrSyncTimeout = errors.New("history: index is behind the event stream")
 // Sync waits until every event durable at the time of the call is indexed,
 // so a lookup sees the caller's own earlier calls. It gives up after timeout.
 func (ix *Indexer) Sync(ctx context.Context, timeout time.Duration) error {
-	target := ix.src.Durable()
+	target := ix.src.Settled()
 	if ix.Applied() >= target {
 		return nil
 	}
@@ -217,12 +204,6 @@ func (ix *Indexer) Sync(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-// catchUp is a Source whose Durable lags the calls in flight
-// (settle.View): CatchUp waits until those answered so far are readable.
-type catchUp interface {
-	CatchUp(timeout time.Duration) uint64
-}
-
 // settleWait bounds how long a lookup waits for calls in flight to settle.
 const settleWait = 2 * time.Second
 
@@ -237,10 +218,8 @@ const DefaultMaxPending = 4096
 // Results may overlap what the store returns by the time it is queried:
 // callers merge by sequence number.
 func (ix *Indexer) Pending(q Query, maxPending int) (entries []event.Entry, ok bool, err error) {
-	applied, target := ix.Applied(), ix.src.Durable()
-	if c, settles := ix.src.(catchUp); settles {
-		target = c.CatchUp(settleWait) // calls answered before now, behind one still committing
-	}
+	applied := ix.Applied()
+	target := stream.CatchUp(ix.src, settleWait) // calls answered before now, behind one still committing
 	if target <= applied {
 		return nil, true, nil
 	}

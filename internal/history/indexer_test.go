@@ -11,6 +11,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/history"
 	"github.com/cairn-audit/cairn/internal/journal"
+	"github.com/cairn-audit/cairn/internal/stream"
 )
 
 // flakyStore fails its first `failures` Apply calls.
@@ -49,7 +50,7 @@ func count(t *testing.T, s history.Store) int {
 
 func runIndexer(t *testing.T, j *journal.Journal, s history.Store) (*history.Indexer, func()) {
 	t.Helper()
-	ix, err := history.NewIndexer(context.Background(), j, s, history.IndexerOptions{RetryDelay: 10 * time.Millisecond, BatchEntries: 7})
+	ix, err := history.NewIndexer(context.Background(), openStream(t, j), s, history.IndexerOptions{RetryDelay: 10 * time.Millisecond, BatchEntries: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestPendingCoversWhatTheStoreDoesNotHoldYet(t *testing.T) {
 	defer j.Close()
 	store := history.NewMemory()
 	appendEntries(t, j, 10, func(i int) bool { return i%2 == 0 }) // 5 management events
-	ix, err := history.NewIndexer(context.Background(), j, store, history.IndexerOptions{})
+	ix, err := history.NewIndexer(context.Background(), openStream(t, j), store, history.IndexerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,5 +229,43 @@ func TestIndexerRetryResumesFromStoreCursor(t *testing.T) {
 	}
 	if n := count(t, s); n != 17 {
 		t.Fatalf("%d events after the store lost its state, want 17", n)
+	}
+}
+
+// openStream is the settled stream of j, as every consumer reads it.
+func openStream(t *testing.T, j *journal.Journal) *stream.Journal {
+	t.Helper()
+	s, err := stream.Open(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// The indexer reports its cursor to the stream (retention) as "history":
+// the store's cursor at start, then every applied batch.
+func TestIndexerCommitsItsStreamCursor(t *testing.T) {
+	j, err := journal.Open(t.TempDir(), journal.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	appendEntries(t, j, 12, func(int) bool { return false })
+	src := openStream(t, j)
+	ix, err := history.NewIndexer(context.Background(), src, history.NewMemory(), history.IndexerOptions{MinApplyInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos, ok := src.Consumers().Positions()[history.ConsumerName]; !ok || pos != 0 {
+		t.Fatalf("history cursor %d (registered %v), want 0", pos, ok)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = ix.Run(ctx) }()
+	if err := ix.Sync(context.Background(), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if pos := src.Consumers().Positions()[history.ConsumerName]; pos != 12 {
+		t.Fatalf("history cursor %d, want 12", pos)
 	}
 }

@@ -34,12 +34,12 @@ func frontDoor(t *testing.T, store *identity.Store, svc api.Service) *httptest.S
 		}
 		m := credentialRe.FindStringSubmatch(r.Header.Get("Authorization"))
 		if m == nil {
-			http.Error(w, "unsigned", 403)
+			http.Error(w, "unsigned", http.StatusForbidden)
 			return
 		}
 		k, ok := store.LookupKey(m[1])
 		if !ok || !k.Active {
-			http.Error(w, "unknown key", 403)
+			http.Error(w, "unknown key", http.StatusForbidden)
 			return
 		}
 		c := &api.Call{RequestID: event.NewID(), Time: time.Now().UTC(), Region: "us-east-1", Caller: k.Principal,

@@ -271,7 +271,7 @@ func TestAbortLeavesNoTrace(t *testing.T) {
 		t.Fatalf("Abort changed the store:\n%s", got)
 	}
 	// The write slot was released.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang, not a slow machine
 	defer cancel()
 	tx2, err := s.Begin(ctx)
 	if err != nil {
@@ -537,7 +537,7 @@ func TestConcurrentLookupDuringCommit(t *testing.T) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Minute): // a hang, not a slow machine
 		t.Fatal("LookupKey blocked by an open transaction")
 	}
 	tx.Abort()

@@ -214,7 +214,7 @@ func TestCommitFailureChangesNothing(t *testing.T) {
 		t.Fatal("Changed closed by a failed commit")
 	default:
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang, not a slow machine
 	defer cancel()
 	tx, err := s.Begin(ctx) // the writer slot was released
 	if err != nil {

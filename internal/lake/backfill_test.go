@@ -42,7 +42,7 @@ func TestBackfillRederivesMissingRows(t *testing.T) {
 	cat := &ingestCatalog{}
 	cat.set(testStore("s", 1))
 	eng := &backfillEngine{}
-	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: j})
+	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: openStream(t, j)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestBackfillRederivesMissingRows(t *testing.T) {
 	eng.rows = append(eng.rows[:3:3], eng.rows[5:10]...)
 	eng.cur[CursorJournal] = 10
 	eng.mu.Unlock()
-	res, err := Backfill(ctx, BackfillOptions{Engine: eng, Catalog: cat, Journal: j, BatchRows: 3,
+	res, err := Backfill(ctx, BackfillOptions{Engine: eng, Catalog: cat, Journal: openStream(t, j), BatchRows: 3,
 		Want: func(r Row) bool { return r.EventID != "e4" }})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,7 @@
 // the recorded streams.
 //
 // The package is pure Go. Events live in an Engine (the DuckDB implementation
-// is store.Lake, the only cgo), which also validates and runs user SQL under
+// is lakedb.DB, in internal/lakedb), which also validates and runs user SQL under
 // lock-down. Store definitions, query metadata and import progress are kept
 // here as JSON files (see docs/LAKE.md).
 package lake

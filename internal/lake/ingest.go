@@ -9,15 +9,18 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/event"
+	"github.com/cairn-audit/cairn/internal/stream"
 )
 
-// Stream is a durable event stream the ingester follows (a journal).
-type Stream interface {
-	Durable() uint64
-	First() uint64
-	WaitDurable(ctx context.Context, after uint64) (uint64, error)
-	Read(from uint64, maxEntries, maxBytes int, fn func(seq uint64, payload []byte) error) (uint64, error)
-}
+// Stream is an event stream the ingester follows, read up to its settled
+// position: a Lake control call (CreateEventDataStore,
+// StartEventDataStoreIngestion, ...) is settled only once its change to the
+// store definitions is committed, so the ingester reading past its event
+// sees the change (no window starting at it is missed).
+type Stream = stream.Source
+
+// ConsumerName is the ingester's cursor in the streams it follows.
+const ConsumerName = "lake"
 
 // Catalog is what the ingester needs of the event data store definitions.
 type Catalog interface {
@@ -40,25 +43,20 @@ const (
 	DefaultIngestBatchBytes   = 32 << 20
 	DefaultIngestInterval     = 250 * time.Millisecond
 	DefaultIngestRetryDelay   = time.Second
-	// DefaultControlWait bounds how long the ingester waits for a Lake
-	// control call's change to be published before reading past its event.
-	DefaultControlWait = 10 * time.Second
 )
 
 // IngesterOptions configure an Ingester.
 type IngesterOptions struct {
 	Engine   Engine        // required
 	Catalog  Catalog       // required
-	Journal  Stream        // the main event journal; required
-	Audit    Stream        // the PutAuditEvents journal; nil for none
+	Journal  Stream        // the main event stream; required
+	Audit    Stream        // the PutAuditEvents stream; nil for none
 	Channels ChannelRoutes // required with Audit
-	Commits  *Commits      // control-call tracker; nil to not wait
 
 	BatchEntries int           // per stream per batch; default DefaultIngestBatchEntries
 	BatchBytes   int           // per stream per batch; default DefaultIngestBatchBytes
 	MinInterval  time.Duration // least time between engine transactions; default DefaultIngestInterval
 	RetryDelay   time.Duration // after a failed batch; default DefaultIngestRetryDelay
-	ControlWait  time.Duration // default DefaultControlWait
 	Logger       *slog.Logger
 }
 
@@ -73,6 +71,8 @@ type Ingester struct {
 	journal uint64 // last main-journal seq in the engine
 	audit   uint64 // last audit-journal seq in the engine
 	lastErr error
+
+	jCursor, aCursor *stream.Cursor // aCursor nil without Audit
 
 	routes *routing
 }
@@ -97,9 +97,6 @@ func NewIngester(ctx context.Context, opts IngesterOptions) (*Ingester, error) {
 	if opts.RetryDelay <= 0 {
 		opts.RetryDelay = DefaultIngestRetryDelay
 	}
-	if opts.ControlWait <= 0 {
-		opts.ControlWait = DefaultControlWait
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -107,8 +104,12 @@ func NewIngester(ctx context.Context, opts IngesterOptions) (*Ingester, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lake ingester: cursors: %w", err)
 	}
-	in := &Ingester{opts: opts}
+	in := &Ingester{opts: opts, jCursor: opts.Journal.Consumer(ConsumerName)}
+	if opts.Audit != nil {
+		in.aCursor = opts.Audit.Consumer(ConsumerName)
+	}
 	in.journal, in.audit = in.positions(cur)
+	in.commitCursors()
 	return in, nil
 }
 
@@ -144,7 +145,19 @@ func (in *Ingester) resync(ctx context.Context) error {
 	}
 	in.journal, in.audit = j, a
 	in.mu.Unlock()
+	in.commitCursors()
 	return nil
+}
+
+// commitCursors reports the engine's positions to the streams (retention).
+func (in *Ingester) commitCursors() {
+	in.mu.Lock()
+	j, a := in.journal, in.audit
+	in.mu.Unlock()
+	in.jCursor.Commit(j)
+	if in.aCursor != nil {
+		in.aCursor.Commit(a)
+	}
 }
 
 // Applied returns the last main-journal seq the Lake is done with (journal
@@ -162,98 +175,46 @@ func (in *Ingester) Err() error {
 	return in.lastErr
 }
 
-// Run follows both streams until ctx ends. A failed batch is retried;
-// nothing is skipped.
+// Run follows both streams until ctx ends (stream.Follow). A failed batch
+// is retried from the engine's cursors; nothing is skipped.
 func (in *Ingester) Run(ctx context.Context) error {
-	wake := make(chan struct{}, 1)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	follow := func(s Stream, pos func() uint64) {
-		defer wg.Done()
-		for {
-			after := pos()
-			if _, err := s.WaitDurable(ctx, after); err != nil {
-				return
-			}
-			select {
-			case wake <- struct{}{}:
-			default:
-			}
-			// Wait for the batch to move the position before waiting again.
-			for pos() == after {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(in.opts.MinInterval / 4):
-				}
-			}
-		}
-	}
-	wg.Add(1)
-	go follow(in.opts.Journal, func() uint64 { in.mu.Lock(); defer in.mu.Unlock(); return in.journal })
-	if in.opts.Audit != nil {
-		wg.Add(1)
-		go follow(in.opts.Audit, func() uint64 { in.mu.Lock(); defer in.mu.Unlock(); return in.audit })
-	}
-	var last time.Time
-	failed := false
-	for {
-		if !failed && !in.behind() {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-wake:
-			}
-		}
-		if linger := in.opts.MinInterval - time.Since(last); linger > 0 {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(linger):
-			}
-		}
-		last = time.Now()
-		err := error(nil)
-		if failed {
-			err = in.resync(ctx)
-		}
-		if err == nil {
-			err = in.Step(ctx)
-		}
-		failed = err != nil
-		if !failed {
+	return stream.Follow(ctx, stream.FollowOptions{
+		Name: "lake ingest", MinInterval: in.opts.MinInterval, RetryDelay: in.opts.RetryDelay, Logger: in.opts.Logger,
+		OnResult: func(err error) {
 			in.mu.Lock()
-			in.lastErr = nil // also when the retry found the batch committed
+			in.lastErr = err // nil also when the retry found the batch committed
 			in.mu.Unlock()
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			in.mu.Lock()
-			in.lastErr = err
-			in.mu.Unlock()
-			in.opts.Logger.Error("lake ingest batch failed; retrying", "err", err)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(in.opts.RetryDelay):
-			}
-		}
-	}
+		},
+	}, stream.Loop{Wait: in.wait, Step: in.Step, Resync: in.resync})
 }
 
-// behind reports whether either stream has entries the Lake has not read.
+// wait returns once either stream has settled entries the Lake has not read.
+func (in *Ingester) wait(ctx context.Context) error {
+	if in.behind() {
+		return nil
+	}
+	in.mu.Lock()
+	j, a := in.journal, in.audit
+	in.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 2)
+	go func() { _, err := in.opts.Journal.Wait(ctx, j); done <- err }()
+	if in.opts.Audit != nil {
+		go func() { _, err := in.opts.Audit.Wait(ctx, a); done <- err }()
+	}
+	return <-done
+}
+
+// behind reports whether either stream has settled entries the Lake has not read.
 func (in *Ingester) behind() bool {
 	in.mu.Lock()
 	j, a := in.journal, in.audit
 	in.mu.Unlock()
-	if in.opts.Journal.Durable() > j {
+	if in.opts.Journal.Settled() > j {
 		return true
 	}
-	return in.opts.Audit != nil && in.opts.Audit.Durable() > a
+	return in.opts.Audit != nil && in.opts.Audit.Settled() > a
 }
 
 // Step ingests one batch from each stream and commits it with the cursors.
@@ -268,11 +229,9 @@ func (in *Ingester) Step(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if in.isControl(&e) && in.opts.Commits != nil {
-			// The store change this call made may not be published yet.
-			if !in.opts.Commits.Wait(ctx, seq, in.opts.ControlWait) && ctx.Err() == nil {
-				in.opts.Logger.Warn("lake control call not settled in time; continuing", "seq", seq, "event", e.Meta.EventName)
-			}
+		if in.isControl(&e) {
+			// Settled: the store change this call made is committed. Rebuild
+			// the routes so the events after it see it.
 			in.routes = nil
 		}
 		rows = in.route().journalRows(rows, &e)
@@ -309,6 +268,7 @@ func (in *Ingester) Step(ctx context.Context) error {
 	in.mu.Lock()
 	in.journal, in.audit, in.lastErr = jNext-1, aNext-1, nil
 	in.mu.Unlock()
+	in.commitCursors()
 	return nil
 }
 
@@ -336,8 +296,8 @@ var controlEvents = map[string]bool{
 }
 
 // IsControlCall reports whether a successful CloudTrail call named op
-// changes which events stores receive: the ingester waits for its mark in
-// Commits, so only these calls need marking.
+// changes which events stores receive (the ingester rebuilds its routes
+// after reading one).
 func IsControlCall(op string) bool { return controlEvents[op] }
 
 func (in *Ingester) isControl(e *event.Entry) bool {

@@ -42,7 +42,7 @@ func TestIngesterRetryResumesFromEngineCursors(t *testing.T) {
 	for i := range 10 {
 		appendEvent(t, j, event.Meta{Account: testAccount, Region: "us-east-1", EventID: fmt.Sprintf("e%d", i)})
 	}
-	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: j, MinInterval: time.Millisecond, RetryDelay: time.Millisecond})
+	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: openStream(t, j), MinInterval: time.Millisecond, RetryDelay: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/selector"
+	"github.com/cairn-audit/cairn/internal/stream"
 )
 
 // ingestEngine is an Engine double that keeps appended rows and cursors.
@@ -147,7 +148,7 @@ func TestIngesterRoutesByWindowAccountRegionAndSelectors(t *testing.T) {
 	stopped.Windows = []Window{{From: 1, To: from}}
 	cat.set(all, single, data, stopped)
 
-	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: j})
+	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: openStream(t, j)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestIngesterRoutesByWindowAccountRegionAndSelectors(t *testing.T) {
 	}
 
 	// A new ingester resumes from the engine's cursor: nothing twice.
-	in2, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: j})
+	in2, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: openStream(t, j)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,28 +175,65 @@ func TestIngesterRoutesByWindowAccountRegionAndSelectors(t *testing.T) {
 	checkIDs(t, eng.ids("all"), "m1", "m2-eu", "m3")
 }
 
-func TestIngesterWaitsForControlCalls(t *testing.T) {
+// A control call's event is durable before its change to the store
+// definitions is committed. The ingester reads only up to the settled
+// position, so it does not read past the call (and miss the events after it
+// for the store it creates) until the commit ran and its marker is durable.
+// The test holds the commit itself: the pending entry stays unsettled while
+// the ingester runs a step, then the change is published and settled.
+func TestIngesterReadsControlCallsOnlyOnceSettled(t *testing.T) {
 	ctx := context.Background()
 	j := openJournal(t)
 	eng := &ingestEngine{}
 	cat := &ingestCatalog{}
-	commits := NewCommits()
 	create := appendEvent(t, j, event.Meta{Account: testAccount, Region: "us-east-1", EventID: "create",
-		EventSource: "cloudtrail.amazonaws.com", EventName: "CreateEventDataStore"})
+		EventSource: "cloudtrail.amazonaws.com", EventName: "CreateEventDataStore", Pending: true})
 	appendEvent(t, j, event.Meta{Account: testAccount, Region: "us-east-1", EventID: "after"})
-	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: j, Commits: commits})
+	src := openStream(t, j)
+	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: src})
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		time.Sleep(50 * time.Millisecond) // the create's Commit publishes late
-		cat.set(testStore("new", create))
-		commits.Mark(create)
-	}()
+	// The commit is held: a step must not move past the call.
+	if err := in.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if in.Applied() >= create {
+		t.Fatalf("ingester moved to %d, past the unsettled control call at %d", in.Applied(), create)
+	}
+	// Release: the change commits, then its marker is recorded.
+	cat.set(testStore("new", create))
+	appendMarker(t, j, event.Marker{Seq: create, Outcome: event.Committed})
 	if err := in.Step(ctx); err != nil {
 		t.Fatal(err)
 	}
 	checkIDs(t, eng.ids("new"), "create", "after")
+	if pos := src.Consumers().Positions()[ConsumerName]; pos != in.Applied() || pos < create+2 {
+		t.Fatalf("lake cursor in the stream %d, applied %d", pos, in.Applied())
+	}
+}
+
+func appendMarker(t *testing.T, j *journal.Journal, m event.Marker) uint64 {
+	t.Helper()
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, err := j.Append(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seq
+}
+
+// openStream is the settled stream of j, as the ingester reads it in Cairn.
+func openStream(t *testing.T, j *journal.Journal) *stream.Journal {
+	t.Helper()
+	s, err := stream.Open(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func TestIngesterRoutesAuditEventsByChannel(t *testing.T) {
@@ -221,7 +259,7 @@ func TestIngesterRoutesAuditEventsByChannel(t *testing.T) {
 	}
 	appendEvent(t, audit, event.Meta{Account: testAccount, Region: "us-east-1", EventID: "unrouted", Category: "ActivityAuditLog",
 		Resources: []event.ResourceRef{{Type: channelResourceType, ARN: chARN + "x"}}})
-	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: j, Audit: audit, Channels: routes})
+	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: openStream(t, j), Audit: openStream(t, audit), Channels: routes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +280,7 @@ func TestIngesterRunFollowsStreams(t *testing.T) {
 	eng := &ingestEngine{}
 	cat := &ingestCatalog{}
 	cat.set(testStore("s", 1))
-	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: j, MinInterval: time.Millisecond})
+	in, err := NewIngester(ctx, IngesterOptions{Engine: eng, Catalog: cat, Journal: openStream(t, j), MinInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

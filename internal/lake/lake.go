@@ -6,7 +6,4 @@ type Lake struct {
 	Stores  *Stores  // event data store definitions
 	Queries *Queries // query lifecycle and results
 	Imports *Imports // imports from trail buckets
-	// Commits is marked with the seq of every Lake call whose staged change
-	// has been applied, for the ingest consumer (see Commits).
-	Commits *Commits
 }

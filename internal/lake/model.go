@@ -82,6 +82,9 @@ type EventDataStore struct {
 	BillingMode                  string                           `json:"billingMode"`
 	KmsKeyID                     string                           `json:"kmsKeyId,omitempty"`
 	Tags                         []Tag                            `json:"tags,omitempty"`
+	// Event configuration (stores_eventconfig.go): MaxEventSize "" is Standard.
+	MaxEventSize        string               `json:"maxEventSize,omitempty"`
+	ContextKeySelectors []ContextKeySelector `json:"contextKeySelectors,omitempty"`
 
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
@@ -126,6 +129,7 @@ func (e EventDataStore) Clone() EventDataStore {
 	e.Tags = slices.Clone(e.Tags)
 	e.Windows = slices.Clone(e.Windows)
 	e.AuditWindows = slices.Clone(e.AuditWindows)
+	e.ContextKeySelectors = cloneContextKeys(e.ContextKeySelectors)
 	return e
 }
 

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/lake"
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/lakedb"
 )
 
 // childFD is the child's end of the socket (ExtraFiles[0]).
@@ -55,7 +55,7 @@ func ChildMain() int {
 		_ = s.send(response{Final: true, Err: toWire(err)})
 		return 2
 	}
-	l, err := openWithRetry(store.LakeOptions{Dir: cfg.Dir, MemoryLimit: cfg.MemoryLimit, Threads: cfg.Threads,
+	l, err := openWithRetry(lakedb.Options{Dir: cfg.Dir, MemoryLimit: cfg.MemoryLimit, Threads: cfg.Threads,
 		MaxResultBytes: cfg.MaxResultBytes, QueryConns: cfg.QueryConns, Logger: log})
 	if err != nil {
 		_ = s.send(response{Final: true, Err: toWire(err)})
@@ -122,10 +122,10 @@ func virtualSize() (int64, error) {
 	return 0, fmt.Errorf("no VmSize in /proc/self/status")
 }
 
-func openWithRetry(opts store.LakeOptions) (*store.Lake, error) {
+func openWithRetry(opts lakedb.Options) (*lakedb.DB, error) {
 	deadline := time.Now().Add(lockRetry)
 	for {
-		l, err := store.OpenLake(opts)
+		l, err := lakedb.Open(opts)
 		if err == nil || !strings.Contains(err.Error(), "lock") || time.Now().After(deadline) {
 			return l, err
 		}
@@ -135,7 +135,7 @@ func openWithRetry(opts store.LakeOptions) (*store.Lake, error) {
 
 // server is the child's side of the socket.
 type server struct {
-	lake  *store.Lake
+	lake  *lakedb.DB
 	log   *slog.Logger
 	encMu sync.Mutex
 	enc   *gob.Encoder

@@ -1,4 +1,4 @@
-// Package lakeproc runs the Lake's DuckDB engine (store.Lake) in a child
+// Package lakeproc runs the Lake's DuckDB engine (lakedb.DB) in a child
 // process of cairn and implements lake.Engine over a socket to it.
 //
 // The child bounds itself when it starts: its address space (RLIMIT_AS) is

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/lake"
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/lakedb"
 )
 
 // Engine is a lake.Engine whose DuckDB runs in a supervised child process.
@@ -49,7 +49,7 @@ func (e *Engine) child() (*child, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return nil, store.ErrLakeClosed
+		return nil, lakedb.ErrClosed
 	}
 	if e.cur != nil {
 		if !e.cur.isDead() {

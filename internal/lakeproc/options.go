@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/lakedb"
 )
 
 // Defaults for Options.
@@ -37,8 +37,8 @@ const ChildCommand = "lake-engine"
 type Options struct {
 	// Lake configures the engine in the child (Dir, MemoryLimit, Threads,
 	// MaxResultBytes, QueryConns; Logger is the parent's). MemoryLimit is
-	// required to bound the child: default store.DefaultLakeMemoryLimit.
-	Lake store.LakeOptions
+	// required to bound the child: default lakedb.DefaultMemoryLimit.
+	Lake lakedb.Options
 	// Margin is added to the memory limit for the child's address space:
 	// RLIMIT_AS is the child's size when it starts (the mapped binary and the
 	// Go runtime's reservations, mostly never touched) plus the memory limit
@@ -61,7 +61,7 @@ type Options struct {
 func DefaultOptions() Options {
 	exe, _ := os.Executable()
 	return Options{
-		Lake:         store.DefaultLakeOptions(),
+		Lake:         lakedb.DefaultOptions(),
 		Margin:       DefaultMargin,
 		KillGrace:    DefaultKillGrace,
 		StartTimeout: DefaultStartTimeout,

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cairn-audit/cairn/internal/lake"
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/lakedb"
 )
 
 // The wire protocol: gob values over one stream socket. The parent sends a
@@ -113,7 +113,7 @@ func toWire(err error) *wireError {
 		w.Kind = errCanceled
 	case errors.Is(err, context.DeadlineExceeded):
 		w.Kind = errDeadline
-	case errors.Is(err, store.ErrLakeClosed):
+	case errors.Is(err, lakedb.ErrClosed):
 		w.Kind = errClosed
 	}
 	return w
@@ -143,7 +143,7 @@ func (w *wireError) err() error {
 	case errDeadline:
 		kind = context.DeadlineExceeded
 	case errClosed:
-		kind = store.ErrLakeClosed
+		kind = lakedb.ErrClosed
 	default:
 		return errors.New(w.Msg)
 	}

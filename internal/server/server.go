@@ -51,6 +51,11 @@ type Options struct {
 	// whose summaries are then recorded only at the next failure of the same
 	// key, source and error code: run AuthFailures.Run to flush them on time.
 	AuthFailures *AuthFailures
+	// Version is the version GET / names; default the binary's build info.
+	Version string
+	// Ready, when set, is asked by GET /readyz besides the recorder
+	// (home.go): an error makes it answer 503.
+	Ready func() error
 }
 
 // Gateway forwards calls to upstream services and records them.
@@ -96,8 +101,11 @@ func New(opts Options) *Server {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := event.NewID()
 	scope, signed := auth.ParseScope(r)
+	if !signed && s.home(w, r) {
+		return
+	}
+	requestID := event.NewID()
 	if signed && s.opts.Gateway != nil {
 		if _, ok := s.opts.Gateway.Route(scope.Service); ok {
 			s.opts.Gateway.ServeHTTP(w, r)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,7 +101,7 @@ func (h *History) Apply(ctx context.Context, entries []event.Entry, through uint
 			if err := fsutil.SyncDir(h.recordsDir); err != nil {
 				return err
 			}
-			if err := tx.exec(eventsViewSQL(set.with(created...).parts)); err != nil {
+			if err := tx.exec(eventsViewSQL(set.with(created...).parts, h.version)); err != nil {
 				return err
 			}
 		}
@@ -113,9 +114,16 @@ func (h *History) Apply(ctx context.Context, entries []event.Entry, through uint
 	})
 	if err != nil {
 		err = fmt.Errorf("store: apply through %d: %w", through, err)
-		if h.suspect != nil {
+		if h.re.Suspect() != nil {
 			// Whether it committed is known after the reopen, which cuts
-			// the logs to what committed rows reference (history_reopen.go).
+			// the logs to what committed rows reference (history_reopen.go)
+			// and opens those of partitions that exist: close the logs of
+			// the partitions this Apply created, which nothing else holds.
+			for _, p := range created {
+				if p.log != nil {
+					err = errors.Join(err, p.log.close())
+				}
+			}
 			return err
 		}
 		return errors.Join(err, h.undoLogs(touched, created))
@@ -168,7 +176,7 @@ func (h *History) createPartition(tx *rawTx, start time.Time, set *partitionSet)
 		capacity = set.parts[len(set.parts)-1].filter.keyCount() * filterCapacitySlack / 4
 	}
 	p := newPartition(start, h.width, newKeyFilter(capacity))
-	for _, q := range []string{createEventsSQL(p.events), createResKeysSQL(p.resKeys)} {
+	for _, q := range []string{createEventsSQL(p.events, h.version), createResKeysSQL(p.resKeys)} {
 		if err := tx.exec(q); err != nil {
 			return nil, fmt.Errorf("create partition %s: %w", p.name, err)
 		}
@@ -176,7 +184,7 @@ func (h *History) createPartition(tx *rawTx, start time.Time, set *partitionSet)
 	if err := tx.exec("INSERT INTO "+partitionsTable+" VALUES ($1, $2, $3, NULL)", p.name, p.start, p.end); err != nil {
 		return nil, fmt.Errorf("create partition %s: %w", p.name, err)
 	}
-	l, err := openRecordLog(h.logPath(p), true)
+	l, err := openRecordLog(h.logPath(p), true, h.version >= 2)
 	if err != nil {
 		return nil, fmt.Errorf("create partition %s: %w", p.name, err)
 	}
@@ -209,54 +217,118 @@ func (h *History) appendRows(tx *rawTx, p *partition, entries []event.Entry, idx
 	frames := h.frameBuf[:0] // reused across Applies (wmu held)
 	defer func() { h.frameBuf = frames[:0] }()
 	off := p.log.size
-	for n, i := range idx {
-		e := &entries[i]
-		m := sanitizeMeta(&e.Meta)
-		t := storedTime(m.Time)
-		k := keysOf(m)
-		frameOff := off + int64(len(frames))
-		var recLen int
-		if frames, recLen, err = appendFrame(frames, &event.Entry{Meta: *m, Record: e.Record}); err != nil {
-			return 0, fmt.Errorf("encode seq %d: %w", e.Seq, err)
-		}
-		res, err := resourcesValue(m.Resources)
-		if err != nil {
-			return 0, fmt.Errorf("seq %d: %w", e.Seq, err)
-		}
-		if err := ev.AppendRow(e.Seq, t, m.Account, m.Region, m.EventID, m.EventName, m.EventSource,
-			nullable(m.Username), nullable(m.AccessKeyID), m.ReadOnly, m.Management,
-			nullable(m.Category), nullable(m.ErrorCode), res, validRecord(e.Record),
-			k.scope, k.eventID, k.eventName, k.eventSource, k.username, k.accessKeyID,
-			frameOff, int32(recLen)); err != nil {
-			return 0, fmt.Errorf("append seq %d to %s: %w", e.Seq, p.events, err)
-		}
-		keys = append(keys, k.scope, k.eventID, k.eventName, k.eventSource, k.username, k.accessKeyID)
-		resKeys = resourceKeys(resKeys[:0], m)
-		if len(resKeys) > 0 && rk == nil {
-			if rk, err = tx.appender(p.resKeys); err != nil {
-				return 0, err
+	// pending rows wait for their block to be compressed (format 2), as
+	// their rec_len is its length; in format 1 each row is its own frame.
+	type pendingRow struct {
+		e   *event.Entry
+		m   *event.Meta
+		idx int
+	}
+	var pending []pendingRow
+	blk := &h.block
+	blk.raw, blk.rows = blk.raw[:0], 0
+	sinceFlush := 0
+	emit := func(frameOff int64, recLen int) error {
+		for _, r := range pending {
+			e, m := r.e, r.m
+			t := storedTime(m.Time)
+			k := keysOf(m)
+			recOff := frameOff
+			if h.version >= 2 {
+				recOff = blockRef(frameOff, r.idx)
 			}
-		}
-		for _, rkey := range resKeys {
-			if err := rk.AppendRow(e.Seq, t, rkey, frameOff, int32(recLen)); err != nil {
-				return 0, fmt.Errorf("append seq %d to %s: %w", e.Seq, p.resKeys, err)
+			res, err := resourcesValue(m.Resources)
+			if err != nil {
+				return fmt.Errorf("seq %d: %w", e.Seq, err)
 			}
-		}
-		keys = append(keys, resKeys...)
-		if (n+1)%appendFlushRows == 0 {
-			if err := ev.Flush(); err != nil {
-				return 0, fmt.Errorf("flush %s: %w", p.events, err)
+			var row []driver.Value
+			if h.version >= 2 {
+				row = []driver.Value{e.Seq, t, m.Account, m.Region, m.EventID, m.EventName, m.EventSource,
+					nullable(m.Username), nullable(m.AccessKeyID), m.ReadOnly, m.Management,
+					nullable(m.Category), nullable(m.ErrorCode), res,
+					k.scope, k.eventID, k.eventName, k.eventSource, k.username, k.accessKeyID,
+					recOff, int32(recLen)}
+			} else {
+				row = []driver.Value{e.Seq, t, m.Account, m.Region, m.EventID, m.EventName, m.EventSource,
+					nullable(m.Username), nullable(m.AccessKeyID), m.ReadOnly, m.Management,
+					nullable(m.Category), nullable(m.ErrorCode), res, validRecord(e.Record),
+					k.scope, k.eventID, k.eventName, k.eventSource, k.username, k.accessKeyID,
+					recOff, int32(recLen)}
 			}
-			if rk != nil {
-				if err := rk.Flush(); err != nil {
-					return 0, fmt.Errorf("flush %s: %w", p.resKeys, err)
+			if err := ev.AppendRow(row...); err != nil {
+				return fmt.Errorf("append seq %d to %s: %w", e.Seq, p.events, err)
+			}
+			keys = append(keys, k.scope, k.eventID, k.eventName, k.eventSource, k.username, k.accessKeyID)
+			resKeys = resourceKeys(resKeys[:0], m)
+			if len(resKeys) > 0 && rk == nil {
+				if rk, err = tx.appender(p.resKeys); err != nil {
+					return err
 				}
 			}
-			if err := p.log.writeAt(frames, off); err != nil {
+			for _, rkey := range resKeys {
+				if err := rk.AppendRow(e.Seq, t, rkey, recOff, int32(recLen)); err != nil {
+					return fmt.Errorf("append seq %d to %s: %w", e.Seq, p.resKeys, err)
+				}
+			}
+			keys = append(keys, resKeys...)
+			sinceFlush++
+		}
+		pending = pending[:0]
+		if sinceFlush < appendFlushRows {
+			return nil
+		}
+		sinceFlush = 0
+		if err := ev.Flush(); err != nil {
+			return fmt.Errorf("flush %s: %w", p.events, err)
+		}
+		if rk != nil {
+			if err := rk.Flush(); err != nil {
+				return fmt.Errorf("flush %s: %w", p.resKeys, err)
+			}
+		}
+		if err := p.log.writeAt(frames, off); err != nil {
+			return err
+		}
+		off += int64(len(frames))
+		frames = frames[:0]
+		return nil
+	}
+	for _, i := range idx {
+		e := &entries[i]
+		m := sanitizeMeta(&e.Meta)
+		full := &event.Entry{Meta: *m, Record: e.Record}
+		if h.version < 2 {
+			frameOff := off + int64(len(frames))
+			var recLen int
+			if frames, recLen, err = appendFrame(frames, full); err != nil {
+				return 0, fmt.Errorf("encode seq %d: %w", e.Seq, err)
+			}
+			pending = append(pending, pendingRow{e: e, m: m})
+			if err := emit(frameOff, recLen); err != nil {
 				return 0, err
 			}
-			off += int64(len(frames))
-			frames = frames[:0]
+			continue
+		}
+		bi, err := blk.add(full)
+		if err != nil {
+			return 0, fmt.Errorf("encode seq %d: %w", e.Seq, err)
+		}
+		pending = append(pending, pendingRow{e: e, m: m, idx: bi})
+		if blk.full() {
+			frameOff := off + int64(len(frames))
+			var recLen int
+			frames, recLen = blk.flush(frames)
+			if err := emit(frameOff, recLen); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if blk.rows > 0 {
+		frameOff := off + int64(len(frames))
+		var recLen int
+		frames, recLen = blk.flush(frames)
+		if err := emit(frameOff, recLen); err != nil {
+			return 0, err
 		}
 	}
 	if err := p.log.writeAt(frames, off); err != nil {

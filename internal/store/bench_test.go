@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -12,7 +13,21 @@ import (
 
 // BenchmarkApply measures Apply of 5,000-entry batches of ~1 KB records
 // into 24h partitions (go test -bench Apply -benchtime 20x).
+// BenchmarkApply compares the record-log formats back to back: format=1
+// (uncompressed frames and a record column, the layout before issue 12)
+// and format=2 (compressed blocks).
 func BenchmarkApply(b *testing.B) {
+	for _, v := range []int{formatVersionUncompressed, formatVersion} {
+		b.Run(fmt.Sprintf("format=%d", v), func(b *testing.B) {
+			saved := newStoreVersion
+			newStoreVersion = v
+			defer func() { newStoreVersion = saved }()
+			benchmarkApply(b)
+		})
+	}
+}
+
+func benchmarkApply(b *testing.B) {
 	h, err := Open(Options{Dir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)

@@ -10,5 +10,6 @@
 // never decodes more records than it returns. docs/HISTORY-STORE.md describes
 // the layout and the measurements behind it.
 //
-// This is the only package in Cairn that links DuckDB (cgo).
+// The DuckDB open, transactions and the reopen after a failed commit are
+// internal/duckdb's; the Lake engine is internal/lakedb.
 package store

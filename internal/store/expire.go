@@ -48,7 +48,7 @@ func (h *History) Expire(ctx context.Context, before time.Time) (int, error) {
 				return err
 			}
 		}
-		return tx.exec(eventsViewSQL(kept.parts))
+		return tx.exec(eventsViewSQL(kept.parts, h.version))
 	})
 	if err != nil {
 		h.parts.Store(set) // a reopen, if the commit failed, reloads them as committed

@@ -96,6 +96,11 @@ func TestHistoryDiskFullApplyRetry(t *testing.T) {
 			if failures < 3 {
 				t.Fatalf("only %d Applies failed: the disk was not full", failures)
 			}
+			// Compressed record logs may let every batch in before the
+			// filler is gone: Close needs room for its WAL record.
+			if err := os.Remove(filler); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
 			checkHistoryIntact(t, h, all)
 			if err := h.Close(); err != nil {
 				t.Fatal(err)
@@ -152,7 +157,7 @@ func checkHistoryIntact(t *testing.T, h *History, all []event.Entry) {
 		sameEntries(t, "EventId "+e.Meta.EventID, got, []event.Entry{e})
 	}
 	var n, distinct, longest int64
-	err := h.db.QueryRowContext(context.Background(), `SELECT count(*), count(DISTINCT seq), max(length(record)) FROM events`).
+	err := h.db.QueryRowContext(context.Background(), `SELECT count(*), count(DISTINCT seq), coalesce(max(length(event_id)), 0) FROM events`).
 		Scan(&n, &distinct, &longest)
 	if err != nil {
 		t.Fatal(err)
@@ -235,6 +240,9 @@ func TestHistoryDiskFullReopenUnderLookups(t *testing.T) {
 	}
 	if failures < 3 || ran.Load() == 0 {
 		t.Fatalf("%d failed Applies, %d concurrent calls", failures, ran.Load())
+	}
+	if err := os.Remove(filler); err != nil && !os.IsNotExist(err) { // room for Close
+		t.Fatal(err)
 	}
 	checkHistoryIntact(t, h, all)
 }

@@ -33,8 +33,8 @@ func (h *History) Verify(ctx context.Context) (VerifyReport, error) {
 	}
 	h.dropMu.RLock()
 	defer h.dropMu.RUnlock()
-	if h.down != nil {
-		return r, fmt.Errorf("store: verify: %w", h.down)
+	if down := h.re.Down(); down != nil {
+		return r, fmt.Errorf("store: verify: %w", down)
 	}
 	bad := func(format string, args ...any) {
 		if len(r.Examples) < 5 {
@@ -42,8 +42,11 @@ func (h *History) Verify(ctx context.Context) (VerifyReport, error) {
 		}
 	}
 	for _, p := range h.parts.Load().parts {
-		q := `SELECT seq, event_id, rec_off, rec_len,
-			CASE WHEN json_valid(record) THEN json_extract_string(record, '$.eventID') IS NOT DISTINCT FROM event_id ELSE false END
+		check := `CASE WHEN json_valid(record) THEN json_extract_string(record, '$.eventID') IS NOT DISTINCT FROM event_id ELSE false END`
+		if h.version >= 2 { // no record column: the frame check below compares event IDs
+			check = `event_id IS NOT NULL`
+		}
+		q := `SELECT seq, event_id, rec_off, rec_len, ` + check + `
 			FROM ` + quoteIdent(p.events)
 		rows, err := h.db.QueryContext(ctx, q)
 		if err != nil {

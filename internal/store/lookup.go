@@ -22,6 +22,10 @@ const (
 	probeGrowMax = 16
 )
 
+// probeObserver, if set (tests), sees each probe's partition count and
+// time range.
+var probeObserver func(parts int, lo, hi time.Time)
+
 // rowKey is a phase-one result: a row's position in the result order and
 // where its entry is.
 type rowKey struct {
@@ -55,8 +59,8 @@ func (h *History) Lookup(ctx context.Context, q Query) ([]event.Entry, error) {
 	if h.closed.Load() {
 		return nil, ErrClosed
 	}
-	if h.down != nil {
-		return nil, fmt.Errorf("store: lookup: %w", h.down)
+	if down := h.re.Down(); down != nil {
+		return nil, fmt.Errorf("store: lookup: %w", down)
 	}
 	cands, rare := candidates(h.parts.Load(), pl.key, lo, hi)
 	if len(cands) == 0 {
@@ -93,23 +97,26 @@ func (h *History) Lookup(ctx context.Context, q Query) ([]event.Entry, error) {
 }
 
 // candidates returns, newest first, the partitions overlapping [lo, hi]
-// whose filter may hold key, and whether the filter ruled any out (the
-// value is rare enough to scan candidates whole).
+// whose filter may hold key, and whether the filters ruled out at least as
+// many as they kept (the value is rare enough to scan candidates whole).
+// One partition without the key (a server's newest partition holds mostly
+// its own LookupEvents records) must not make a common value rare: whole
+// partitions would send every one of its rows through top-N.
 func candidates(set *partitionSet, key int64, lo, hi time.Time) ([]*partition, bool) {
 	var out []*partition
-	rare := false
+	excluded := 0
 	for i := len(set.parts) - 1; i >= 0; i-- {
 		p := set.parts[i]
 		if !p.overlaps(lo, hi) {
 			continue
 		}
 		if !p.filter.mayContain(key) {
-			rare = true
+			excluded++
 			continue
 		}
 		out = append(out, p)
 	}
-	return out, rare
+	return out, excluded > 0 && excluded >= len(out)
 }
 
 // findKeys returns the positions of up to need rows matching pl in [lo, hi]
@@ -146,6 +153,9 @@ func (h *History) findKeys(ctx context.Context, pl plan, cands []*partition, rar
 			for j := ci; j < len(cands) && cands[j].end.After(plo); j++ {
 				group = append(group, cands[j])
 			}
+		}
+		if probeObserver != nil {
+			probeObserver(len(group), plo, cur)
 		}
 		got, err := h.probe(ctx, pl, group, plo, cur, after, need-len(out))
 		if err != nil {

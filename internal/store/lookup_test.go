@@ -217,7 +217,7 @@ func TestEventsViewForSQL(t *testing.T) {
 	if err := h.db.QueryRow("SELECT count(*) FROM events").Scan(&n); err != nil || n != len(all) {
 		t.Fatalf("count = %d, %v", n, err)
 	}
-	err := h.db.QueryRow("SELECT resources[2].name, resources[2].arn, json_extract_string(record, '$.eventName') FROM events WHERE seq = $1", withRes.Seq).
+	err := h.db.QueryRow("SELECT resources[2].name, resources[2].arn, event_name FROM events WHERE seq = $1", withRes.Seq).
 		Scan(&name, &arn, &eventName)
 	if err != nil || name != withRes.Meta.Resources[1].Name || arn != withRes.Meta.Resources[1].ARN || eventName != withRes.Meta.EventName {
 		t.Fatalf("got %q %q %q (%v), want %+v", name, arn, eventName, err, withRes.Meta)

@@ -25,6 +25,8 @@ type recordLog struct {
 	f    *os.File
 	path string
 	size int64 // committed length; guarded by History.wmu
+	// blocks: format 2, compressed blocks of rows (reclog_block.go).
+	blocks bool
 }
 
 const (
@@ -41,7 +43,7 @@ var errCorruptRecord = errors.New("store: corrupt record log")
 
 // openRecordLog opens the log at path; create makes a new, empty one,
 // replacing any orphan left by an interrupted Expire.
-func openRecordLog(path string, create bool) (*recordLog, error) {
+func openRecordLog(path string, create, blocks bool) (*recordLog, error) {
 	flags := os.O_RDWR
 	if create {
 		flags |= os.O_CREATE | os.O_TRUNC
@@ -55,7 +57,7 @@ func openRecordLog(path string, create bool) (*recordLog, error) {
 		f.Close()
 		return nil, fmt.Errorf("stat record log: %w", err)
 	}
-	return &recordLog{f: f, path: path, size: fi.Size()}, nil
+	return &recordLog{f: f, path: path, size: fi.Size(), blocks: blocks}, nil
 }
 
 // appendFrame encodes e as a frame onto buf and returns the payload length.
@@ -89,6 +91,7 @@ func (l *recordLog) sync() error {
 
 // truncate cuts the file back to n bytes.
 func (l *recordLog) truncate(n int64) error {
+	decoded.forget(l)
 	if err := l.f.Truncate(n); err != nil {
 		return fmt.Errorf("truncate %s: %w", l.path, err)
 	}
@@ -97,7 +100,11 @@ func (l *recordLog) truncate(n int64) error {
 }
 
 // read returns the entry in the frame at off, whose payload is n bytes.
+// In format 2, off names a block and a row in it (reclog_block.go).
 func (l *recordLog) read(off int64, n int) (event.Entry, error) {
+	if l.blocks {
+		return l.readBlockEntry(off, n)
+	}
 	var e event.Entry
 	buf := make([]byte, frameHeader+n)
 	if _, err := l.f.ReadAt(buf, off); err != nil {
@@ -114,6 +121,7 @@ func (l *recordLog) read(off int64, n int) (event.Entry, error) {
 }
 
 func (l *recordLog) close() error {
+	decoded.forget(l)
 	if err := l.f.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", l.path, err)
 	}

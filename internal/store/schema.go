@@ -6,8 +6,19 @@ import (
 	"time"
 )
 
-// formatVersion is the on-disk layout version kept in cairn_state.
-const formatVersion = 1
+// formatVersion is the on-disk layout version kept in cairn_state, and the
+// one new stores get: 2 keeps records only in compressed record-log blocks
+// (reclog_block.go), not in the events tables. A format 1 store (one
+// uncompressed frame per row, a record column) is still read and written
+// in its own format.
+const (
+	formatVersion             = 2
+	formatVersionUncompressed = 1
+)
+
+// newStoreVersion is the format a new store is created in (tests create
+// format 1 stores to check they are still read).
+var newStoreVersion = formatVersion
 
 // dbFileName is the DuckDB database file inside Options.Dir.
 const dbFileName = "history.duckdb"
@@ -76,10 +87,13 @@ const resourcesJSONType = `[{"type":"VARCHAR","name":"VARCHAR","arn":"VARCHAR"}]
 // keyColumns are the hash columns; rebuildFilter reads them.
 var keyColumns = []string{"k_scope", "k_event_id", "k_event_name", "k_event_source", "k_username", "k_access_key_id"}
 
-func createEventsSQL(table string) string {
+func createEventsSQL(table string, version int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE %s (", quoteIdent(table))
 	for i, c := range eventColumns {
+		if c.name == "record" && version >= 2 {
+			continue
+		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -96,14 +110,23 @@ func createResKeysSQL(table string) string {
 }
 
 // eventsViewSQL is the events view over every partition, for ad-hoc SQL.
-func eventsViewSQL(parts []*partition) string {
+// In format 2 it has no record column: records are read through Lookup.
+func eventsViewSQL(parts []*partition, version int) string {
+	cols := viewColumns
+	if version >= 2 {
+		cols = strings.TrimSuffix(viewColumns, ", record")
+	}
 	if len(parts) == 0 {
-		return "CREATE OR REPLACE VIEW " + eventsView + " AS SELECT " +
+		q := "CREATE OR REPLACE VIEW " + eventsView + " AS SELECT " +
 			"NULL::UBIGINT AS seq, NULL::TIMESTAMP AS event_time, NULL::VARCHAR AS account, NULL::VARCHAR AS region, " +
 			"NULL::VARCHAR AS event_id, NULL::VARCHAR AS event_name, NULL::VARCHAR AS event_source, NULL::VARCHAR AS username, " +
 			"NULL::VARCHAR AS access_key_id, NULL::BOOLEAN AS read_only, NULL::BOOLEAN AS management, NULL::VARCHAR AS category, " +
 			"NULL::VARCHAR AS error_code, NULL::STRUCT(type VARCHAR, name VARCHAR, arn VARCHAR)[] AS resources, " +
 			"NULL::VARCHAR AS record WHERE false"
+		if version >= 2 {
+			return strings.Replace(q, ", NULL::VARCHAR AS record", "", 1)
+		}
+		return q
 	}
 	var b strings.Builder
 	b.WriteString("CREATE OR REPLACE VIEW " + eventsView + " AS ")
@@ -111,7 +134,7 @@ func eventsViewSQL(parts []*partition) string {
 		if i > 0 {
 			b.WriteString(" UNION ALL ")
 		}
-		fmt.Fprintf(&b, "SELECT %s FROM %s", viewColumns, quoteIdent(p.events))
+		fmt.Fprintf(&b, "SELECT %s FROM %s", cols, quoteIdent(p.events))
 	}
 	return b.String()
 }

@@ -6,18 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/cairn-audit/cairn/internal/duckdb"
 	"github.com/cairn-audit/cairn/internal/fsutil"
-	"github.com/marcboeker/go-duckdb"
 )
 
 // walCheckpointThreshold is DuckDB's checkpoint_threshold: the WAL size that
@@ -51,12 +49,13 @@ type History struct {
 	filtersThrough uint64 // cursor at which the stored filters were saved
 	sinceSave      int    // rows applied since then
 	frameBuf       []byte // record-log frames being written
-	// suspect is why the database must be reopened before its next use (a
-	// failed commit, history_reopen.go); down is why it is not open (a
-	// reopen failed; also guarded by dropMu).
-	suspect   error
-	down      error
-	unsettled atomic.Bool // suspect is set (read without wmu)
+
+	block   blockBuilder // the record-log block being built (format 2); guarded by wmu
+	version int          // on-disk format (schema.go), from cairn_state
+	// re is the suspect→reopen state after a failed commit
+	// (history_reopen.go): Suspect is why the database must be reopened
+	// before its next use, Down why it is not open (a reopen failed).
+	re *duckdb.Reopener
 
 	// dropMu: lookups hold it shared; Expire takes it exclusively, after
 	// unpublishing partitions, to wait out lookups still reading them.
@@ -74,6 +73,7 @@ func Open(opts Options) (*History, error) {
 		return nil, fmt.Errorf("store: create %s: %w", recDir, err)
 	}
 	h := &History{log: opts.Logger, opts: opts, width: opts.PartitionWidth, recordsDir: recDir}
+	h.re = h.newReopener()
 	began := time.Now()
 	if err := h.open(context.Background()); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", h.dbPath(), err)
@@ -95,29 +95,21 @@ func (h *History) dbPath() string { return filepath.Join(h.opts.Dir, dbFileName)
 // open opens the database and loads the store (Open, and the reopen after a
 // failed commit, history_reopen.go); on failure nothing of it stays open.
 func (h *History) open(ctx context.Context) error {
-	cfg := url.Values{
-		"threads":                      {strconv.Itoa(h.opts.Threads)},
-		"memory_limit":                 {h.opts.MemoryLimit},
-		"checkpoint_threshold":         {walCheckpointThreshold},
-		"enable_external_access":       {"false"},
-		"autoinstall_known_extensions": {"false"},
-		"autoload_known_extensions":    {"false"},
-		"allow_community_extensions":   {"false"},
-	}
-	connector, err := duckdb.NewConnector(h.dbPath()+"?"+cfg.Encode(), nil)
+	// The lock-down settings, and closing never checkpoints on its own
+	// (internal/duckdb). Spilling stays on: only the store's own
+	// statements run here.
+	db, err := duckdb.Open(ctx, duckdb.Options{
+		Path:                h.dbPath(),
+		MemoryLimit:         h.opts.MemoryLimit,
+		Threads:             h.opts.Threads,
+		CheckpointThreshold: walCheckpointThreshold,
+		Spill:               true,
+		MaxIdleConns:        maxIdleConns,
+	})
 	if err != nil {
 		return err
 	}
-	db := sql.OpenDB(connector)
-	db.SetMaxIdleConns(maxIdleConns)
 	h.db = db
-	// Closing never checkpoints on its own (duckdb_commit.go); then the
-	// configuration is locked.
-	for _, q := range []string{noCheckpointOnShutdown, "SET lock_configuration = true"} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return errors.Join(fmt.Errorf("configure: %w", err), db.Close())
-		}
-	}
 	if err := h.load(ctx, h.width); err != nil {
 		return errors.Join(err, h.closeLogs(), db.Close())
 	}
@@ -138,15 +130,18 @@ func (h *History) load(ctx context.Context, width time.Duration) error {
 		Scan(&version, &cursor, &through, &widthSec)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		version, widthSec = formatVersion, int64(width/time.Second)
+		version, widthSec = newStoreVersion, int64(width/time.Second)
 		if _, err := h.db.ExecContext(ctx, "INSERT INTO "+stateTable+" VALUES ($1, 0, 0, $2)", version, widthSec); err != nil {
 			return fmt.Errorf("init state: %w", err)
 		}
 	case err != nil:
 		return fmt.Errorf("read state: %w", err)
 	}
-	if version != formatVersion {
-		return fmt.Errorf("format version %d, want %d", version, formatVersion)
+	if version != formatVersion && version != formatVersionUncompressed {
+		return fmt.Errorf("format version %d: this build reads %d and %d", version, formatVersionUncompressed, formatVersion)
+	}
+	if h.version != version { // the same on a reopen, so readers need no lock
+		h.version = version
 	}
 	if stored := time.Duration(widthSec) * time.Second; stored != width {
 		h.log.Info("history store keeps its partition width", "stored", stored, "requested", width)
@@ -172,13 +167,16 @@ func (h *History) logPath(p *partition) string {
 func (h *History) openLog(ctx context.Context, p *partition) error {
 	var end, n int64
 	q := fmt.Sprintf("SELECT coalesce(max(rec_off + %d + rec_len), 0), count(*) FROM %s", frameHeader, quoteIdent(p.events))
+	if h.version >= 2 { // rec_off is the block's offset << blockIndexBits | row (reclog_block.go)
+		q = fmt.Sprintf("SELECT coalesce(max((rec_off >> %d) + %d + rec_len), 0), count(*) FROM %s", blockIndexBits, frameHeader, quoteIdent(p.events))
+	}
 	if err := h.db.QueryRowContext(ctx, q).Scan(&end, &n); err != nil {
 		return fmt.Errorf("scan %s: %w", p.events, err)
 	}
 	p.rows.Store(n)
-	l, err := openRecordLog(h.logPath(p), false)
+	l, err := openRecordLog(h.logPath(p), false, h.version >= 2)
 	if errors.Is(err, os.ErrNotExist) && n == 0 {
-		l, err = openRecordLog(h.logPath(p), true)
+		l, err = openRecordLog(h.logPath(p), true, h.version >= 2)
 	}
 	if err != nil {
 		return fmt.Errorf("partition %s: %w", p.name, err)
@@ -331,18 +329,18 @@ func (h *History) Close() error {
 	}
 	h.dropMu.Lock() // wait for lookups in flight
 	defer h.dropMu.Unlock()
-	if h.down != nil { // a reopen failed: nothing is open
+	if h.re.Down() != nil { // a reopen failed: nothing is open
 		return nil
 	}
 	var errSave error
-	if h.suspect == nil { // else the WAL replays, and filters catch up, at the next open
+	if h.re.Suspect() == nil { // else the WAL replays, and filters catch up, at the next open
 		errSave = h.inTx(context.Background(), func(tx *rawTx) error { return h.saveFiltersTx(tx, h.cursor.Load()) })
 		if errSave == nil {
 			h.markFiltersSaved(h.cursor.Load())
 		}
 	}
-	// A suspect database is not checkpointed (duckdb_commit.go).
-	if err := errors.Join(errSave, closeDuckDB(h.db, h.suspect == nil), h.closeLogs()); err != nil {
+	// A suspect database is not checkpointed (internal/duckdb).
+	if err := errors.Join(errSave, duckdb.Close(h.db, h.re.Suspect() == nil), h.closeLogs()); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil

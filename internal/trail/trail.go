@@ -65,6 +65,8 @@ type Trail struct {
 	Selectors               selector.Set      `json:"selectors"`
 	HasCustomEventSelectors bool              `json:"hasCustomEventSelectors"`
 	InsightSelectors        []InsightSelector `json:"insightSelectors,omitempty"`
+	// Aggregations are the event configuration's aggregation settings (aggregation.go).
+	Aggregations []Aggregation `json:"aggregations,omitempty"`
 
 	Created time.Time `json:"created"`
 	// Windows is the logging history, oldest first. The store keeps the
@@ -174,6 +176,7 @@ func (t Trail) Clone() Trail {
 	c.Tags = cloneSlice(t.Tags)
 	c.Windows = cloneSlice(t.Windows)
 	c.Selectors = cloneSet(t.Selectors)
+	c.Aggregations = cloneAggregations(t.Aggregations)
 	if t.InsightSelectors != nil {
 		c.InsightSelectors = make([]InsightSelector, len(t.InsightSelectors))
 		for i, s := range t.InsightSelectors {

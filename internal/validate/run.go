@@ -72,13 +72,15 @@ type region struct {
 
 // bucketLog is a log file found by listing the bucket.
 type bucketLog struct {
-	key  string
-	time time.Time // delivery time from its name, to the minute
+	key      string
+	time     time.Time // delivery time from its name, to the minute
+	modified time.Time // LastModified in the listing
 }
 
 // window is a digest's delivery window.
 type window struct {
 	start, end time.Time
+	chainStart time.Time // a chain's first digest: its digestStartTime
 	digest     *digestObj
 	problem    *Problem // for lost windows: where to count the unverifiable log files
 	lostLogs   int
@@ -413,7 +415,7 @@ func (v *validator) listLogs(r *region, day time.Time) {
 			if !ok || !t.Add(time.Minute).After(v.start) || !t.Before(v.end) {
 				continue
 			}
-			found = append(found, bucketLog{key: o.Key, time: t})
+			found = append(found, bucketLog{key: o.Key, time: t, modified: o.LastModified})
 		}
 		if !res.Truncated || res.NextAfter == "" {
 			break

@@ -451,6 +451,35 @@ func TestNameTimeBeforeWindow(t *testing.T) {
 	}
 }
 
+// TestValidationTurnedOnMidMinute: validation is turned on (the chain's
+// first digest starts at 00:01:31) just after a log file of the same minute
+// was delivered (stored at 00:01:20, so no digest was to list it), and the
+// first digest lists a file named 00:01. The earlier file is not an
+// unlisted one (an error), only uncovered (a warning, invalid with
+// --strict); a file stored after the chain began is still an error.
+func TestValidationTurnedOnMidMinute(t *testing.T) {
+	f := newFixture(t)
+	f.trustKey("us-east-1", 0, base.Add(-time.Hour), base.Add(48*time.Hour))
+	before := f.putLog("us-east-1", base.Add(-11*time.Second), 1) // named 00:01, stored 00:01:20
+	f.store.setModified(testBucket, before.S3Object, base.Add(-11*time.Second))
+	listed := f.putLog("us-east-1", base.Add(10*time.Second), 1) // named 00:01, after the chain began
+	f.digest("us-east-1", base, base.Add(time.Hour), []digest.LogFile{listed}, false)
+	f.hour("us-east-1", base.Add(time.Hour), 2, false)
+	o := f.options(base.Add(-time.Hour), base.Add(2*time.Hour))
+	rep := f.run(o)
+	if !rep.OK() || len(findProblems(rep, LogUncovered, before.S3Object)) != 1 || len(findProblems(rep, LogNotDigested, before.S3Object)) != 0 {
+		t.Fatalf("%s", dumpProblems(rep))
+	}
+	o.Strict = true
+	if rep = f.run(o); rep.OK() {
+		t.Fatalf("--strict: %s", dumpProblems(rep))
+	}
+	forged := f.putLog("us-east-1", base.Add(-5*time.Second), 1) // named 00:01, stored now
+	if rep = f.run(f.options(base.Add(-time.Hour), base.Add(2*time.Hour))); len(findProblems(rep, LogNotDigested, forged.S3Object)) != 1 {
+		t.Fatalf("forged: %s", dumpProblems(rep))
+	}
+}
+
 // TestOrganizationTrail: the organization ID sits after AWSLogs/.
 func TestOrganizationTrail(t *testing.T) {
 	f := newFixture(t)

@@ -72,6 +72,14 @@ var services = []string{
 	"acm",
 }
 
+// servedServices are the services Cairn serves itself (the CloudTrail API):
+// their tables, with the error shapes of the model, let the servers check
+// themselves against the model (ServedByName). They are not in Services(),
+// so the gateway never forwards them.
+var servedServices = []string{
+	"cloudtrail",
+}
+
 // eventSource is what CloudTrail records as eventSource for a service's
 // calls: "<signing name>.amazonaws.com", the signing name being
 // metadata.signingName or else metadata.endpointPrefix. The signing name
@@ -204,6 +212,7 @@ type shape struct {
 	Streaming   bool   `json:"streaming"`
 	EventStream bool   `json:"eventstream"`
 	Document    bool   `json:"document"`
+	Exception   bool   `json:"exception"`
 	Member      *ref   `json:"member"`
 	Key         *ref   `json:"key"`
 	Value       *ref   `json:"value"`
@@ -347,41 +356,15 @@ var specs = [...]serviceSpec{
 	var tables bytes.Buffer
 	seen := map[string]bool{}
 	for _, name := range services {
-		if seen[name] {
-			return nil, fmt.Errorf("%s listed twice", name)
-		}
-		seen[name] = true
-		m, apiDir, err := loadModel(root, name)
-		if err != nil {
+		if err := specEntry(root, name, seen, &b, &tables, false); err != nil {
 			return nil, err
 		}
-		md := m.Metadata
-		signing := md.SigningName
-		if signing == "" {
-			signing = md.EndpointPrefix
+	}
+	b.WriteString("}\n\n// servedSpecs are the services Cairn serves itself (see ServedByName).\nvar servedSpecs = [...]serviceSpec{\n")
+	for _, name := range servedServices {
+		if err := specEntry(root, name, seen, &b, &tables, true); err != nil {
+			return nil, err
 		}
-		protocols := md.Protocols
-		if len(protocols) == 0 {
-			protocols = []string{md.Protocol}
-		}
-		protocols = append(slices.Clone(protocols), extraProtocols[name]...)
-		for _, p := range protocols {
-			if !slices.Contains([]string{"json", "query", "ec2", "rest-xml", "rest-json", "smithy-rpc-v2-cbor"}, p) {
-				return nil, fmt.Errorf("%s: unknown protocol %q", name, p)
-			}
-		}
-		if md.APIVersion != apiDir {
-			return nil, fmt.Errorf("%s: apiVersion %s in directory %s", name, md.APIVersion, apiDir)
-		}
-		ident := "ops" + goIdent(name)
-		fmt.Fprintf(&b, "\t{name: %q, signingName: %q, endpointPrefix: %q, eventSource: %q, protocols: %q, targetPrefix: %q, jsonVersion: %q, apiVersion: %q, serviceID: %q, globalEndpoint: %q, ops: %s},\n",
-			name, signing, md.EndpointPrefix, eventSource(name, signing), strings.Join(protocols, " "),
-			md.TargetPrefix, md.JSONVersion, md.APIVersion, md.ServiceID, md.GlobalEndpoint, ident)
-		table, err := opTable(name, m)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		fmt.Fprintf(&tables, "\nconst %s = `%s`\n", ident, table)
 	}
 	b.WriteString("}\n")
 	b.Write(tables.Bytes())
@@ -390,6 +373,64 @@ var specs = [...]serviceSpec{
 		return nil, fmt.Errorf("gofmt: %w", err)
 	}
 	return src, nil
+}
+
+// specEntry writes one service's serviceSpec line to b and its operation
+// table to tables; withErrors adds the model's error shapes.
+func specEntry(root, name string, seen map[string]bool, b, tables *bytes.Buffer, withErrors bool) error {
+	if seen[name] {
+		return fmt.Errorf("%s listed twice", name)
+	}
+	seen[name] = true
+	m, apiDir, err := loadModel(root, name)
+	if err != nil {
+		return err
+	}
+	md := m.Metadata
+	signing := md.SigningName
+	if signing == "" {
+		signing = md.EndpointPrefix
+	}
+	protocols := md.Protocols
+	if len(protocols) == 0 {
+		protocols = []string{md.Protocol}
+	}
+	protocols = append(slices.Clone(protocols), extraProtocols[name]...)
+	for _, p := range protocols {
+		if !slices.Contains([]string{"json", "query", "ec2", "rest-xml", "rest-json", "smithy-rpc-v2-cbor"}, p) {
+			return fmt.Errorf("%s: unknown protocol %q", name, p)
+		}
+	}
+	if md.APIVersion != apiDir {
+		return fmt.Errorf("%s: apiVersion %s in directory %s", name, md.APIVersion, apiDir)
+	}
+	ident := "ops" + goIdent(name)
+	fmt.Fprintf(b, "\t{name: %q, signingName: %q, endpointPrefix: %q, eventSource: %q, protocols: %q, targetPrefix: %q, jsonVersion: %q, apiVersion: %q, serviceID: %q, globalEndpoint: %q, ops: %s},\n",
+		name, signing, md.EndpointPrefix, eventSource(name, signing), strings.Join(protocols, " "),
+		md.TargetPrefix, md.JSONVersion, md.APIVersion, md.ServiceID, md.GlobalEndpoint, ident)
+	if withErrors {
+		b.Truncate(b.Len() - len("},\n"))
+		fmt.Fprintf(b, ", errors: %q},\n", errorShapes(m))
+	}
+	table, err := opTable(name, m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	fmt.Fprintf(tables, "\nconst %s = `%s`\n", ident, table)
+	return nil
+}
+
+// errorShapes lists the model's exception shapes, sorted, space-separated.
+// CloudTrail's carry no "error" trait: each code is its shape name, HTTP 400.
+func errorShapes(m *model) string {
+	var names []string
+	for n, sh := range m.Shapes {
+		if sh.Exception {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, " ")
 }
 
 func goIdent(s string) string {
