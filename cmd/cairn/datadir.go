@@ -1,74 +1,31 @@
 package main
 
 import (
-	"crypto/rand"
-	"errors"
 	"fmt"
-	"github.com/cairn-audit/cairn/internal/fsutil"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/cairn-audit/cairn/internal/identity"
+	"github.com/cairn-audit/cairn/internal/node"
 )
 
-// Default endpoint and data directory.
+// Default endpoint and data directory (internal/node).
 const (
-	DefaultListen = "127.0.0.1:4590"
-	DefaultData   = "./cairn-data"
-	DefaultRegion = "us-east-1"
+	DefaultListen = node.DefaultListen
+	DefaultData   = node.DefaultData
+	DefaultRegion = node.DefaultRegion
 )
 
-// dataDir names the parts of a data directory (documented in docs/DATA-DIR.md).
+// dataDir names the parts of a data directory: node.DataDir's layout
+// (documented in docs/DATA-DIR.md), for the commands beside serve.
 type dataDir string
 
-func (d dataDir) path(parts ...string) string {
-	return filepath.Join(append([]string{string(d)}, parts...)...)
-}
-func (d dataDir) credentials() string     { return d.path("credentials") }
-func (d dataDir) endpoint() string        { return d.path("endpoint") }
-func (d dataDir) identity() string        { return d.path("identity") }
-func (d dataDir) journal() string         { return d.path("journal") }
-func (d dataDir) history() string         { return d.path("history") }
-func (d dataDir) keys() string            { return d.path("keys") }
-func (d dataDir) buckets() string         { return d.path("buckets") }
-func (d dataDir) s3Uploads() string       { return d.path("s3-uploads") }
-func (d dataDir) trails() string          { return d.path("trails") }
-func (d dataDir) delivery() string        { return d.path("delivery") }
-func (d dataDir) digestKeys() string      { return d.path("keys", "digest") }
-func (d dataDir) channels() string        { return d.path("channels") }
-func (d dataDir) auditEvents() string     { return d.path("channels", "events") }
-func (d dataDir) lake(part string) string { return d.path("lake", part) }
-
-// secretKey returns the key in keys/<name>, creating a random one on first use.
-func (d dataDir) secretKey(name string, size int) ([]byte, error) {
-	p := filepath.Join(d.keys(), name)
-	b, err := os.ReadFile(p)
-	if err == nil {
-		if len(b) != size {
-			return nil, fmt.Errorf("key file %s: %d bytes, want %d", p, len(b), size)
-		}
-		return b, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("read key %s: %w", p, err)
-	}
-	b = make([]byte, size)
-	_, _ = rand.Read(b)
-	if err := writeFileAtomic(p, b, 0o600); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-// writeCredentials writes the root credentials in the AWS shared-credentials format.
-func (d dataDir) writeCredentials(c identity.Credentials, region string) error {
-	body := fmt.Sprintf("# Cairn root credentials for account %s (written %s)\n[default]\naws_access_key_id = %s\naws_secret_access_key = %s\nregion = %s\n",
-		c.AccountID, time.Now().UTC().Format(time.RFC3339), c.AccessKeyID, c.SecretAccessKey, region)
-	return writeFileAtomic(d.credentials(), []byte(body), 0o600)
-}
+func (d dataDir) layout() node.DataDir    { return node.DataDir(d) }
+func (d dataDir) credentials() string     { return d.layout().Credentials() }
+func (d dataDir) endpoint() string        { return d.layout().Endpoint() }
+func (d dataDir) journal() string         { return d.layout().Journal() }
+func (d dataDir) channels() string        { return d.layout().Channels() }
+func (d dataDir) auditEvents() string     { return d.layout().AuditEvents() }
+func (d dataDir) lake(part string) string { return d.layout().Lake(part) }
 
 // readCredentials reads the [default] profile of the credentials file.
 func (d dataDir) readCredentials() (akid, secret, region string, err error) {
@@ -111,12 +68,4 @@ func (d dataDir) endpointURL() string {
 func exportLines(endpoint, akid, secret, region string) string {
 	return fmt.Sprintf("export AWS_ENDPOINT_URL=%s\nexport AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_DEFAULT_REGION=%s\n",
 		endpoint, akid, secret, region)
-}
-
-// writeFileAtomic creates path's directory if needed and replaces the file atomically.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
-	return fsutil.WriteFileAtomic(path, data, perm)
 }

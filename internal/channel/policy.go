@@ -161,7 +161,7 @@ func parseStatement(st map[string]json.RawMessage, channelARN string, i int) (St
 func parsePrincipals(v json.RawMessage) ([]string, error) {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(v, &m) != nil || m == nil {
-		return nil, fmt.Errorf("Principal must be {\"AWS\": [account IDs or IAM ARNs]}")
+		return nil, fmt.Errorf("the Principal element must be {\"AWS\": [account IDs or IAM ARNs]}")
 	}
 	var out []string
 	for k, pv := range m {
@@ -170,7 +170,7 @@ func parsePrincipals(v json.RawMessage) ([]string, error) {
 		}
 		ps, err := oneOrMany[string](pv)
 		if err != nil {
-			return nil, fmt.Errorf("Principal AWS must be a string or a list of strings")
+			return nil, fmt.Errorf("the Principal element's AWS value must be a string or a list of strings")
 		}
 		for _, p := range ps {
 			if !accountPrincipal.MatchString(p) && !arnPrincipal.MatchString(p) {
@@ -188,7 +188,7 @@ func parsePrincipals(v json.RawMessage) ([]string, error) {
 func parseCondition(v json.RawMessage) ([]string, error) {
 	var ops map[string]map[string]json.RawMessage
 	if json.Unmarshal(v, &ops) != nil {
-		return nil, fmt.Errorf("Condition must be {\"StringEquals\": {\"%s\": ...}}", ExternalIDKey)
+		return nil, fmt.Errorf("the Condition element must be {\"StringEquals\": {\"%s\": ...}}", ExternalIDKey)
 	}
 	var ids []string
 	for op, keys := range ops {
@@ -207,7 +207,7 @@ func parseCondition(v json.RawMessage) ([]string, error) {
 		}
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("Condition must name %s", ExternalIDKey)
+		return nil, fmt.Errorf("the Condition element must name %s", ExternalIDKey)
 	}
 	return ids, nil
 }

@@ -16,7 +16,7 @@ type callService struct{ c *call }
 func (s callService) SigningName() string                           { return s.c.info.SigningName }
 func (s callService) EventSource() string                           { return s.c.info.EventSource }
 func (s callService) Global() bool                                  { return globalServices[s.c.info.SigningName] }
-func (s callService) Protocol() api.Protocol                        { return callProtocol{s.c} }
+func (s callService) Protocol() api.Protocol                        { return callProtocol(s) }
 func (s callService) Handle(context.Context, *api.Call) *api.Result { return nil }
 
 // callProtocol renders the errors Cairn raises for a call (authentication

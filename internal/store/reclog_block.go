@@ -33,7 +33,7 @@ const (
 	// blockCacheSize is how many decoded blocks are kept: a page's
 	// entries are mostly neighbours, so one fetch reads a block for
 	// several rows.
-	blockCacheSize = 64
+	blockCacheSize = 256
 )
 
 var (

@@ -1,11 +1,11 @@
-package main
+package node
 
 import (
 	"net/http"
 	"net/http/pprof"
 )
 
-// pprofMux serves Go's runtime profiles (only on --debug-listen).
+// pprofMux serves Go's runtime profiles (only on Config.DebugListen).
 func pprofMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
