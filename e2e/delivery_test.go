@@ -199,14 +199,25 @@ func TestTrailSelectorsRegionsAndDataEvents(t *testing.T) {
 
 // The crash test: kill -9 while events flow and files are being delivered,
 // restart, and every acknowledged call is delivered exactly once.
+//
+// The bucket is moto's, reached through a black hole (e2e/blackhole_test.go)
+// so that one kill lands mid-batch by construction: in round 1 the black hole
+// swallows every S3 request, so the batch cut for delivery stays pending
+// (docs/DELIVERY.md: state.json holds "pending") until the kill. Rounds 0 and
+// 2 kill wherever the traffic happens to be.
 func TestDeliveryExactlyOnceAcrossKill9(t *testing.T) {
 	data := t.TempDir()
-	s := startServerIn(t, data, "--delivery-interval", "1s")
+	m := startMotoAt(t, freePort(t))
+	hole := startBlackHole(t)
+	hole.forward(m.addr)
 	ctx := context.Background()
-	c := s3Client(s.endpoint, testKey, testSecret)
+	c := m.client()
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("crash-logs")}); err != nil {
 		t.Fatal(err)
 	}
+	flags := []string{"--delivery-interval", "1s", "--s3-endpoint", hole.endpoint(),
+		"--s3-access-key-id", motoKey, "--s3-secret-access-key", motoSecret}
+	s := startServerIn(t, data, flags...)
 	ct := cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
 	if _, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("crash"), S3BucketName: aws.String("crash-logs")}); err != nil {
 		t.Fatal(err)
@@ -241,22 +252,47 @@ func TestDeliveryExactlyOnceAcrossKill9(t *testing.T) {
 		var stop atomic.Bool
 		done := make(chan struct{})
 		go func() { traffic(s, &stop); close(done) }()
-		// Let a few batches land, then kill while a batch is cut but not
-		// yet committed (docs/DELIVERY.md: state.json holds "pending").
-		time.Sleep(1500 * time.Millisecond)
-		if waitPending(data, 3*time.Second) {
+		// Let calls flow until some are acknowledged; in round 1, hold S3
+		// so the next batch stays pending, and kill only once it is.
+		waitAcked := func(n int) {
+			deadline := time.Now().Add(2 * time.Minute)
+			for {
+				mu.Lock()
+				got := len(acked)
+				mu.Unlock()
+				if got >= n {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("round %d: only %d calls acknowledged, want %d", round, got, n)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		mu.Lock()
+		base := len(acked)
+		mu.Unlock()
+		waitAcked(base + 50)
+		if round == 1 {
+			hole.swallow()
+			waitAcked(base + 100) // calls recorded after S3 stopped answering
+			if !waitPending(data, 2*time.Minute) {
+				t.Fatalf("round %d: no batch pending while S3 was held", round)
+			}
+		}
+		if waitPending(data, 0) {
 			midBatch++
 		}
 		s.kill()
 		stop.Store(true)
 		<-done
+		hole.forward(m.addr)
 		t.Logf("round %d: %d calls acknowledged so far", round, len(acked))
-		s = startServerIn(t, data, "--delivery-interval", "1s")
+		s = startServerIn(t, data, flags...)
 	}
 	if midBatch == 0 {
 		t.Fatalf("no kill landed while a batch was pending")
 	}
-	c = s3Client(s.endpoint, testKey, testSecret)
 	ct = cloudtrail.NewFromConfig(sdkConfig(s, testKey, testSecret, testRegion))
 	if _, err := ct.StopLogging(ctx, &cloudtrail.StopLoggingInput{Name: aws.String("crash")}); err != nil {
 		t.Fatal(err)
@@ -292,14 +328,16 @@ func TestDeliveryExactlyOnceAcrossKill9(t *testing.T) {
 // waitPending polls the trails' delivery state until one has a pending batch.
 func waitPending(data string, d time.Duration) bool {
 	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
+	for {
 		states, _ := filepath.Glob(filepath.Join(data, "delivery", "*", "state.json"))
 		for _, p := range states {
 			if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), `"pending"`) {
 				return true
 			}
 		}
+		if !time.Now().Before(deadline) {
+			return false
+		}
 		time.Sleep(200 * time.Microsecond)
 	}
-	return false
 }

@@ -63,7 +63,7 @@ type validateFlags struct {
 	interval, grace                     time.Duration
 	verbose, strict, continuous         bool
 	progress                            bool
-	anchor, anchorEndpoint              string
+	anchor                              string
 	noServerEnd                         bool
 }
 

@@ -63,7 +63,6 @@ type lookupPlan struct {
 	query     history.Query
 	insight   bool
 	queryHash [16]byte
-	token     string
 }
 
 // planLookup validates the request as CloudTrail does and resolves defaults.

@@ -70,7 +70,12 @@ func (h *History) Lookup(ctx context.Context, q Query) ([]event.Entry, error) {
 	after := q.After
 	for len(out) < q.Limit {
 		need := q.Limit - len(out)
-		keys, err := h.findKeys(ctx, pl, cands, rare, lo, hi, after, need)
+		var keys []rowKey
+		if pl.census != censusNone {
+			keys, err = h.findKeysCensus(ctx, pl, cands, lo, hi, after, need)
+		} else {
+			keys, err = h.findKeys(ctx, pl, cands, rare, lo, hi, after, need)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("store: lookup: %w", err)
 		}

@@ -17,7 +17,8 @@ type partition struct {
 	filter  *keyFilter
 	log     *recordLog
 	rows    atomic.Int64 // committed rows, an estimate for probe sizing
-	dirty   bool         // filter changed since last saved; guarded by History.wmu
+	census  partitionCensus
+	dirty   bool // filter changed since last saved; guarded by History.wmu
 }
 
 func newPartition(start time.Time, width time.Duration, filter *keyFilter) *partition {

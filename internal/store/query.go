@@ -35,6 +35,7 @@ type plan struct {
 	resources bool  // keyCol is in the resource-keys table
 	keyCol    string
 	readOnly  *bool
+	census    int // census column of keyCol (census.go), censusNone if none
 }
 
 func (p plan) table(pt *partition) string {
@@ -71,15 +72,15 @@ func queryPlan(q *Query) (plan, error) {
 	case AttrEventID:
 		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k_event_id"}, nil
 	case AttrEventName:
-		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k_event_name"}, nil
+		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k_event_name", census: censusEventName}, nil
 	case AttrEventSource:
-		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k_event_source"}, nil
+		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k_event_source", census: censusEventSource}, nil
 	case AttrUsername:
-		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k_username"}, nil
+		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k_username", census: censusUsername}, nil
 	case AttrAccessKeyID:
-		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k_access_key_id"}, nil
+		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k_access_key_id", census: censusAccessKeyID}, nil
 	case AttrResourceType, AttrResourceName:
-		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k", resources: true}, nil
+		return plan{key: attrKey(a, r, q.Attr, q.Value), keyCol: "k", resources: true, census: censusResource}, nil
 	}
 	return plan{}, fmt.Errorf("%w: unknown attribute %q", ErrInvalidQuery, q.Attr)
 }

@@ -82,11 +82,6 @@ func (b *blockBuilder) flush(frames []byte) ([]byte, int) {
 // blockRef is the rec_off of row idx of the block at file offset off.
 func blockRef(off int64, idx int) int64 { return off<<blockIndexBits | int64(idx) }
 
-// blockEnd is where the block holding a row ends in the file.
-func blockEnd(recOff int64, recLen int) int64 {
-	return recOff>>blockIndexBits + frameHeader + int64(recLen)
-}
-
 type blockKey struct {
 	l   *recordLog
 	off int64
