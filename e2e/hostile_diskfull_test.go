@@ -18,7 +18,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/historydb"
 )
 
 // TestHostileDiskFullDataDir puts the whole data dir on a 64 MB tmpfs, with
@@ -181,7 +181,7 @@ func TestHostileDiskFullDataDir(t *testing.T) {
 	// record-log frame, is one well-formed event (LookupEvents reads only
 	// the frames).
 	s.stop()
-	h, err := store.Open(store.Options{Dir: filepath.Join(data, "history"), MemoryLimit: "128MB"})
+	h, err := historydb.Open(historydb.Options{Dir: filepath.Join(data, "history"), MemoryLimit: "128MB"})
 	if err != nil {
 		t.Fatalf("open the history store: %v", err)
 	}

@@ -1,5 +1,5 @@
 // Command historygen fills an event-history store with a synthetic but
-// realistic CloudTrail management-event history, through store.Apply, and
+// realistic CloudTrail management-event history, through historydb.Apply, and
 // reports the ingest rate.
 //
 //	go run ./bench/historygen -dir DIR -events 10000000 -days 90
@@ -26,7 +26,7 @@ import (
 	"github.com/cairn-audit/cairn/bench/historygen/synth"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/fsutil"
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/historydb"
 )
 
 func main() {
@@ -38,7 +38,7 @@ func main() {
 	appendMode := flag.Bool("append", false, "add to a non-empty store")
 	seed := flag.Uint64("seed", 1, "random seed")
 	endFlag := flag.String("end", "2025-06-01T00:00:00Z", "time of the newest event (RFC 3339)")
-	memory := flag.String("memory", store.DefaultMemoryLimit, "DuckDB memory_limit")
+	memory := flag.String("memory", historydb.DefaultMemoryLimit, "DuckDB memory_limit")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -67,10 +67,10 @@ func main() {
 
 func run(dir string, events, days, batch, gens int, seed uint64, end time.Time, memory string, appendMode bool) error {
 	ctx := context.Background()
-	opts := store.DefaultOptions()
+	opts := historydb.DefaultOptions()
 	opts.Dir = filepath.Join(dir, "history")
 	opts.MemoryLimit = memory
-	h, err := store.Open(opts)
+	h, err := historydb.Open(opts)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/cairn-audit/cairn/bench/historygen/synth"
 	"github.com/cairn-audit/cairn/internal/event"
-	"github.com/cairn-audit/cairn/internal/store"
+	"github.com/cairn-audit/cairn/internal/historydb"
 )
 
 type ingestSpec struct {
@@ -17,7 +17,7 @@ type ingestSpec struct {
 // startIngest applies synthetic events at ing.rate per second, in batches,
 // timestamped after the history (so the measured queries, which end at
 // s.Last, are unaffected). The returned stop waits for it and reports.
-func startIngest(ctx context.Context, h *store.History, s *synth.Samples, ing ingestSpec) func() error {
+func startIngest(ctx context.Context, h *historydb.History, s *synth.Samples, ing ingestSpec) func() error {
 	done := make(chan struct{})
 	result := make(chan error, 1)
 	go func() {

@@ -4,7 +4,7 @@
 //
 //	go run ./bench/lookupbench -dir DIR [-impl store|naive]
 //
-// -impl naive measures the single-table baseline (internal/store/naive),
+// -impl naive measures the single-table baseline (internal/historydb/naive),
 // building it from DIR/history into DIR/naive first if needed.
 package main
 
@@ -27,12 +27,12 @@ import (
 
 	"github.com/cairn-audit/cairn/bench/historygen/synth"
 	"github.com/cairn-audit/cairn/internal/event"
-	"github.com/cairn-audit/cairn/internal/store"
-	"github.com/cairn-audit/cairn/internal/store/naive"
+	"github.com/cairn-audit/cairn/internal/historydb"
+	"github.com/cairn-audit/cairn/internal/historydb/naive"
 )
 
 type looker interface {
-	Lookup(ctx context.Context, q store.Query) ([]event.Entry, error)
+	Lookup(ctx context.Context, q historydb.Query) ([]event.Entry, error)
 	Close() error
 }
 
@@ -45,8 +45,8 @@ func main() {
 	dur := flag.Duration("d", 10*time.Second, "concurrent phase duration")
 	limit := flag.Int("limit", 50, "page size")
 	only := flag.String("only", "", "run only classes whose name contains this")
-	memory := flag.String("memory", store.DefaultMemoryLimit, "DuckDB memory_limit")
-	threads := flag.Int("threads", store.DefaultThreads, "DuckDB threads")
+	memory := flag.String("memory", historydb.DefaultMemoryLimit, "DuckDB memory_limit")
+	threads := flag.Int("threads", historydb.DefaultThreads, "DuckDB threads")
 	ingest := flag.Int("ingest", 0, "during the concurrent phase, also Apply this many new events/s (store only; adds events after the history)")
 	ingestBatch := flag.Int("ingest-batch", 1000, "entries per Apply for -ingest")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
@@ -82,9 +82,9 @@ func run(dir, impl string, runs, warm, clients int, dur time.Duration, limit int
 	var db looker
 	switch impl {
 	case "store":
-		opts := store.DefaultOptions()
+		opts := historydb.DefaultOptions()
 		opts.Dir, opts.MemoryLimit, opts.Threads = filepath.Join(dir, "history"), memory, threads
-		h, err := store.Open(opts)
+		h, err := historydb.Open(opts)
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func run(dir, impl string, runs, warm, clients int, dur time.Duration, limit int
 	if (clients > 0 || ing.rate > 0) && dur > 0 {
 		stop := func() error { return nil }
 		if ing.rate > 0 {
-			h, ok := db.(*store.History)
+			h, ok := db.(*historydb.History)
 			if !ok {
 				return fmt.Errorf("-ingest needs -impl store")
 			}

@@ -20,10 +20,10 @@ import (
 	"github.com/cairn-audit/cairn/internal/api"
 	"github.com/cairn-audit/cairn/internal/event"
 	"github.com/cairn-audit/cairn/internal/history"
+	"github.com/cairn-audit/cairn/internal/historydb"
 	"github.com/cairn-audit/cairn/internal/identity"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/recorder"
-	"github.com/cairn-audit/cairn/internal/store"
 	"github.com/cairn-audit/cairn/internal/stream"
 	"github.com/cairn-audit/cairn/internal/sts"
 )
@@ -49,7 +49,7 @@ var staged bool
 
 func run(dir string, workers int, duration time.Duration) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	hist, err := store.Open(store.Options{Dir: dir + "/history", Logger: logger})
+	hist, err := historydb.Open(historydb.Options{Dir: dir + "/history", Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -7,9 +7,9 @@ import (
 )
 
 // cgoPackages may import go-duckdb: this package, the Lake engine and the
-// event-history store (with its baseline, internal/store/naive). Everything
+// event-history store (with its baseline, internal/historydb/naive). Everything
 // else reaches DuckDB through them, so cgo stays confined to them.
-var cgoPackages = []string{"internal/duckdb", "internal/lakedb", "internal/store"}
+var cgoPackages = []string{"internal/duckdb", "internal/lakedb", "internal/historydb"}
 
 // No other package of the module (its tests included) imports go-duckdb:
 // before the split, cmd/cairn's lakeadmin_test.go did.

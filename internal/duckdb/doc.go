@@ -1,5 +1,5 @@
 // Package duckdb is what Cairn's two DuckDB databases share: the event-history
-// store (internal/store) and the Lake engine (internal/lakedb). It opens a
+// store (internal/historydb) and the Lake engine (internal/lakedb). It opens a
 // database under one lock-down (Open), runs raw transactions on a driver
 // connection (InTx, CommitTx, Tx), closes a database with or without a
 // checkpoint (Close), and holds the one suspect→reopen state machine both use
@@ -66,6 +66,6 @@
 //     retry starts from what was committed and nothing of the failed commit.
 //     Reopener holds that state.
 //
-// Only this package, internal/lakedb and internal/store (with its baseline
-// internal/store/naive) import go-duckdb (cgo); TestCgoConfined checks it.
+// Only this package, internal/lakedb and internal/historydb (with its baseline
+// internal/historydb/naive) import go-duckdb (cgo); TestCgoConfined checks it.
 package duckdb

@@ -9,10 +9,10 @@ import (
 	"github.com/cairn-audit/cairn/internal/cloudtraildata"
 	"github.com/cairn-audit/cairn/internal/digest"
 	"github.com/cairn-audit/cairn/internal/event"
+	"github.com/cairn-audit/cairn/internal/historydb"
 	"github.com/cairn-audit/cairn/internal/identity"
 	"github.com/cairn-audit/cairn/internal/lake"
 	"github.com/cairn-audit/cairn/internal/recorder"
-	"github.com/cairn-audit/cairn/internal/store"
 	"github.com/cairn-audit/cairn/internal/stream"
 )
 
@@ -50,8 +50,8 @@ type Backends struct {
 	AuditDurable func() uint64
 
 	// Stores.
-	History *store.History // event history (LookupEvents)
-	Lake    lake.Engine    // the Lake's SQL engine (events of event data stores)
+	History *historydb.History // event history (LookupEvents)
+	Lake    lake.Engine        // the Lake's SQL engine (events of event data stores)
 
 	// Objects hold trail buckets (and the anchor when on S3).
 	Objects bucket.Store

@@ -12,11 +12,11 @@ import (
 	"github.com/cairn-audit/cairn/internal/bucket/file"
 	s3store "github.com/cairn-audit/cairn/internal/bucket/s3"
 	"github.com/cairn-audit/cairn/internal/digest"
+	"github.com/cairn-audit/cairn/internal/historydb"
 	"github.com/cairn-audit/cairn/internal/identity"
 	"github.com/cairn-audit/cairn/internal/journal"
 	"github.com/cairn-audit/cairn/internal/lakeproc"
 	"github.com/cairn-audit/cairn/internal/outbound"
-	"github.com/cairn-audit/cairn/internal/store"
 	"github.com/cairn-audit/cairn/internal/stream"
 )
 
@@ -100,7 +100,7 @@ func (b *Backends) openKeys(cfg Config, d DataDir, logger *slog.Logger) error {
 // history holds, its settled stream, and the PutAuditEvents journal (its
 // own journal, never trimmed, kept for the Lake: docs/CHANNELS.md).
 func (b *Backends) openStreams(ctx context.Context, d DataDir, logger *slog.Logger) error {
-	hist, err := store.Open(store.Options{Dir: d.History(), Logger: logger})
+	hist, err := historydb.Open(historydb.Options{Dir: d.History(), Logger: logger})
 	if err != nil {
 		return fmt.Errorf("open history store: %w", err)
 	}

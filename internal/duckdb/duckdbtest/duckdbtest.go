@@ -1,5 +1,5 @@
 // Package duckdbtest holds what the disk-full tests of the DuckDB packages
-// (internal/store, internal/lakedb) share: a small tmpfs to fill.
+// (internal/historydb, internal/lakedb) share: a small tmpfs to fill.
 package duckdbtest
 
 import (
