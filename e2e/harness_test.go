@@ -130,21 +130,30 @@ func startServerIn(t testing.TB, data string, extra ...string) *server {
 		close(s.done)
 	}()
 	t.Cleanup(func() { s.kill() })
+	waitListening(t, s.logs, "export AWS_ENDPOINT_URL=", addr, s.done, "cairn")
+	return s
+}
+
+// waitListening waits until the started server has printed marker and
+// accepts connections on addr; it fails the test if the process ends first
+// (done is closed) or after 60 s.
+func waitListening(t testing.TB, logs *syncBuffer, marker, addr string, done <-chan struct{}, what string) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if strings.Contains(s.logs.String(), "export AWS_ENDPOINT_URL=") {
+		if strings.Contains(logs.String(), marker) {
 			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 				c.Close()
-				return s
+				return
 			}
 		}
 		select {
-		case <-s.done:
-			t.Fatalf("cairn exited during start:\n%s", s.logs.String())
+		case <-done:
+			t.Fatalf("%s exited during start:\n%s", what, logs.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("cairn did not start in time:\n%s", s.logs.String())
+			t.Fatalf("%s did not start in time:\n%s", what, logs.String())
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil/tmpfstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,7 +40,7 @@ func TestHostileDiskFullDataDir(t *testing.T) {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt).CombinedOutput(); err != nil {
 		t.Skipf("mount tmpfs: %v: %s", err, out)
 	}
-	t.Cleanup(func() { unmountTmpfs(t, mnt) }) // after the server's cleanup (LIFO)
+	t.Cleanup(func() { tmpfstest.Unmount(t, mnt) }) // after the server's cleanup (LIFO)
 	data := filepath.Join(mnt, "data")
 	flags := []string{"--delivery-interval", "1s", "--digest-interval", "1s"}
 	s := startServerIn(t, data, flags...)
@@ -99,7 +100,7 @@ func TestHostileDiskFullDataDir(t *testing.T) {
 	}
 
 	filler := filepath.Join(mnt, "filler")
-	fillFile(t, filler)
+	tmpfstest.Fill(t, filler)
 	fails, consecutive := 0, 0
 	for i := 0; consecutive < 10; i++ {
 		if i == 400 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil/tmpfstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,7 +25,7 @@ import (
 func TestHostileLakeDiskFull(t *testing.T) {
 	data := t.TempDir()
 	engine := filepath.Join(data, "lake", "engine")
-	mountTmpfs(t, engine, "24m")
+	tmpfstest.Mount(t, engine, "24m")
 	s := startServerIn(t, data)
 	var calls callLog // every call whose answer the test saw, for checkIntegrity
 	ct := cloudtrail.NewFromConfig(calls.config(sdkConfig(s, testKey, testSecret, testRegion)))
@@ -48,7 +49,7 @@ func TestHostileLakeDiskFull(t *testing.T) {
 	// Fill the Lake's file system; calls go on being recorded (the journal
 	// is elsewhere) while the Lake's commits fail.
 	filler := filepath.Join(engine, "filler")
-	fillFile(t, filler)
+	tmpfstest.Fill(t, filler)
 	failures := strings.Count(s.logs.String(), "lake ingest batch failed")
 	call("full", 20)
 	for deadline := time.Now().Add(30 * time.Second); strings.Count(s.logs.String(), "lake ingest batch failed") < failures+2; {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cairn-audit/cairn/internal/fsutil/tmpfstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -168,7 +169,7 @@ func TestHostileTruthDiskFull(t *testing.T) {
 	var fills []string
 	for _, dir := range []string{"identity", "trails", "buckets"} {
 		p := filepath.Join(data, dir)
-		mountTmpfs(t, p, "1m")
+		tmpfstest.Mount(t, p, "1m")
 		fills = append(fills, p)
 	}
 	s := startServerIn(t, data, "--delivery-interval", "1s", "--digest-interval", "1s")
@@ -188,7 +189,7 @@ func TestHostileTruthDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range fills {
-		fillFile(t, filepath.Join(p, "filler"))
+		tmpfstest.Fill(t, filepath.Join(p, "filler"))
 	}
 	runs := []struct {
 		event, key, code string

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -201,22 +200,8 @@ func startReadmeServer(t *testing.T, dir string, env []string, listen string, ar
 		t.Fatalf("start the README's server (did a block before it run make build?): %v", err)
 	}
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		if strings.Contains(s.logs.String(), "export AWS_DEFAULT_REGION=") {
-			if c, err := net.DialTimeout("tcp", listen, time.Second); err == nil {
-				c.Close()
-				return s
-			}
-		}
-		select {
-		case <-s.done:
-			t.Fatalf("cairn %v exited during start:\n%s", s.args, s.logs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cairn %v did not start in time:\n%s", s.args, s.logs.String())
-		}
-	}
+	waitListening(t, s.logs, "export AWS_DEFAULT_REGION=", listen, s.done, fmt.Sprintf("cairn %v", s.args))
+	return s
 }
 
 // stop is Ctrl-C: SIGINT, then wait for the process to go.

@@ -2,6 +2,7 @@ package historydb
 
 import (
 	"context"
+	"github.com/cairn-audit/cairn/internal/fsutil/tmpfstest"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -30,7 +31,7 @@ func TestHistoryDiskFullApplyRetry(t *testing.T) {
 		{name: "autocheckpoint", autoCkpt: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mnt := mountTmpfs(t, "24m")
+			mnt := tmpfstest.MountTemp(t, "24m")
 			dir := filepath.Join(mnt, "history")
 			ctx := context.Background()
 			if tc.autoCkpt {
@@ -49,7 +50,7 @@ func TestHistoryDiskFullApplyRetry(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			filler := fillDisk(t, mnt)
+			filler := tmpfstest.FillDir(t, mnt)
 			const freeAt = 40
 			failures := 0
 			var batch []event.Entry
@@ -175,7 +176,7 @@ func checkHistoryIntact(t *testing.T, h *History, all []event.Entry) {
 // reopened neither deadlock nor race (run with -race), and work again once
 // it is.
 func TestHistoryDiskFullReopenUnderLookups(t *testing.T) {
-	mnt := mountTmpfs(t, "24m")
+	mnt := tmpfstest.MountTemp(t, "24m")
 	ctx := context.Background()
 	h := openTest(t, filepath.Join(mnt, "history"), 24*time.Hour)
 	t.Cleanup(func() { h.Close() })
@@ -209,7 +210,7 @@ func TestHistoryDiskFullReopenUnderLookups(t *testing.T) {
 			}
 		}()
 	}
-	filler := fillDisk(t, mnt)
+	filler := tmpfstest.FillDir(t, mnt)
 	failures := 0
 	var batch []event.Entry
 	for i := 0; i < 10; {

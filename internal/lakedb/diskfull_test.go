@@ -9,13 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cairn-audit/cairn/internal/duckdb/duckdbtest"
+	"github.com/cairn-audit/cairn/internal/fsutil/tmpfstest"
 	"github.com/cairn-audit/cairn/internal/lake"
-)
-
-var (
-	mountTmpfs = duckdbtest.MountTmpfs
-	fillDisk   = duckdbtest.FillDisk
 )
 
 // A commit that fails for a full disk leaves nothing behind: the retry,
@@ -33,7 +28,7 @@ func TestLakeDiskFullCommitRetry(t *testing.T) {
 		{name: "invalidated", invalidate: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mnt := mountTmpfs(t, "24m")
+			mnt := tmpfstest.MountTemp(t, "24m")
 			dir := filepath.Join(mnt, "lake")
 			ctx := context.Background()
 			l := openTestLake(t, dir)
@@ -51,7 +46,7 @@ func TestLakeDiskFullCommitRetry(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			filler := fillDisk(t, mnt)
+			filler := tmpfstest.FillDir(t, mnt)
 			failures := 0
 			var batch []lake.Row
 			for i := 0; i < 40; {
@@ -142,7 +137,7 @@ func checkIntact(t *testing.T, l *DB, want map[string]bool) {
 // database is reopened neither deadlock nor race (run with -race), and
 // work again once it is.
 func TestLakeDiskFullReopenUnderQueries(t *testing.T) {
-	mnt := mountTmpfs(t, "24m")
+	mnt := tmpfstest.MountTemp(t, "24m")
 	ctx := context.Background()
 	l := openTestLake(t, filepath.Join(mnt, "lake"))
 	want := map[string]bool{}
@@ -180,7 +175,7 @@ func TestLakeDiskFullReopenUnderQueries(t *testing.T) {
 			}
 		}()
 	}
-	filler := fillDisk(t, mnt)
+	filler := tmpfstest.FillDir(t, mnt)
 	failures := 0
 	for i := 0; i < 10; {
 		rows := manyRows(t, storeA, lakeNow.Add(time.Duration(i+1)*time.Minute), 20)
