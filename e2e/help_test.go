@@ -18,7 +18,7 @@ func TestCommandHelpExitsZero(t *testing.T) {
 		if !strings.Contains(string(out), "-") || strings.Contains(string(out), "flag: help requested") {
 			t.Errorf("cairn %s -h printed no usage:\n%s", cmd, out)
 		}
-		if cmd != "serve" && !strings.HasPrefix(string(out), "usage: cairn "+cmd) {
+		if !strings.HasPrefix(string(out), "usage: cairn "+cmd) {
 			t.Errorf("cairn %s -h does not start with its usage line:\n%s", cmd, out)
 		}
 		for _, line := range strings.Split(string(out), "\n") {

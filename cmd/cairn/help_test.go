@@ -48,7 +48,7 @@ func TestHelpIsNotAnError(t *testing.T) {
 			}
 		}
 		if name == "serve" {
-			for _, want := range []string{"(default 90d)", "(default 30d)"} {
+			for _, want := range []string{"usage: cairn serve", "(default 90d)", "(default 30d)"} {
 				if !strings.Contains(usage, want) {
 					t.Errorf("serve -h does not show %s", want)
 				}

@@ -49,6 +49,10 @@ func (f *serveFlags) register(fl *flag.FlagSet) {
 func runServe(args []string) error {
 	f := serveFlags{cfg: node.DefaultConfig()}
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.Usage = func() {
+		fmt.Fprint(fl.Output(), "usage: cairn serve [flags]\n\nRuns Cairn in the foreground: the AWS-compatible endpoint (CloudTrail, IAM, STS,\nthe embedded S3, PutAuditEvents), event history, trail delivery and the Lake,\nwith everything kept under --data. See README.md and docs/ARCHITECTURE.md.\n\nflags:\n")
+		fl.PrintDefaults()
+	}
 	f.register(fl)
 	if err := fl.Parse(args); err != nil {
 		return err
